@@ -1,0 +1,54 @@
+import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import type { ValidationError } from 'class-validator';
+import { AuthModule } from './auth/auth.module';
+import { AuthorizationModule } from './authorization/authorization.module';
+import { ClientsModule } from './clients/clients.module';
+import { OAuthError } from './common/oauth-error';
+import { OAuthErrorFilter } from './common/oauth-error.filter';
+import type { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { TokensModule } from './tokens/tokens.module';
+import { UsersModule } from './users/users.module';
+
+function firstConstraint(errors: ValidationError[]): string {
+  for (const error of errors) {
+    const message = Object.values(error.constraints ?? {})[0];
+    if (message !== undefined) return message;
+    const nested = firstConstraint(error.children ?? []);
+    if (nested !== '') return nested;
+  }
+  return '';
+}
+
+/** The whole service; main.ts, the CLI and the e2e tests all build it from one AppConfig. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot(config),
+        UsersModule,
+        AuthModule,
+        ClientsModule,
+        TokensModule,
+        AuthorizationModule,
+      ],
+      providers: [
+        {
+          provide: APP_PIPE,
+          useValue: new ValidationPipe({
+            whitelist: true,
+            transform: true,
+            exceptionFactory: (errors) =>
+              OAuthError.invalidRequest(firstConstraint(errors) || 'The request is malformed.'),
+          }),
+        },
+        { provide: APP_FILTER, useClass: OAuthErrorFilter },
+      ],
+    };
+  }
+}

@@ -1,0 +1,41 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Prefixes make a leaked tokenvakt secret recognisable to secret scanners (SPEC §2).
+ */
+export const SECRET_PREFIX = {
+  accessToken: 'tva_',
+  refreshToken: 'tvr_',
+  authorizationCode: 'tvc_',
+  clientSecret: 'tvs_',
+} as const;
+
+/** 256 bits from the CSPRNG, base64url, with a type prefix. */
+export function generateSecret(prefix: string): string {
+  return prefix + randomBytes(32).toString('base64url');
+}
+
+/** A random, non-secret identifier (token handles, grant families, client ids). */
+export function generateId(bytes = 16): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+/**
+ * SHA-256 (hex) of a server-generated secret. A fast digest is right here: the inputs carry
+ * 256 bits of entropy, so there is nothing to brute-force, and client authentication stays
+ * cheap on every request. User passwords use scrypt instead (password-hasher.ts).
+ */
+export function digestSecret(raw: string): string {
+  return createHash('sha256').update(raw, 'utf8').digest('hex');
+}
+
+/** Compares two strings in time independent of where they differ. */
+export function constantTimeEquals(a: string, b: string): boolean {
+  // Hashing first gives equal-length buffers, so the length of `a` does not leak either.
+  const da = createHash('sha256').update(a, 'utf8').digest();
+  const db = createHash('sha256').update(b, 'utf8').digest();
+  return timingSafeEqual(da, db) && a.length === b.length;
+}
+
+/** A digest that matches nothing, compared against when a client is unknown (equal timing). */
+export const UNMATCHABLE_DIGEST = '0'.repeat(64);

@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, IsNull, LessThanOrEqual, type Repository } from 'typeorm';
+import { AuthorizationCode } from './authorization-code.entity';
+
+@Injectable()
+export class AuthorizationCodeRepository {
+  constructor(
+    @InjectRepository(AuthorizationCode) private readonly codes: Repository<AuthorizationCode>,
+  ) {}
+
+  async insert(code: AuthorizationCode): Promise<void> {
+    await this.codes.insert(code);
+  }
+
+  findByDigest(digest: string): Promise<AuthorizationCode | null> {
+    return this.codes.findOneBy({ digest });
+  }
+
+  /**
+   * Marks a code as used. Exactly one of any number of concurrent redemptions sees `true`
+   * (RFC 6749 §4.1.2: a code is single-use).
+   */
+  async markRedeemed(digest: string, now: Date, manager: EntityManager): Promise<boolean> {
+    const result = await manager
+      .getRepository(AuthorizationCode)
+      .update({ digest, redeemedAt: IsNull() }, { redeemedAt: now });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /**
+   * Deletes expired codes. A redeemed code is kept until it expires so that a replay inside
+   * its lifetime is still recognised and revokes what the first redemption issued.
+   */
+  async purgeExpired(now: Date): Promise<number> {
+    const result = await this.codes.delete({ expiresAt: LessThanOrEqual(now) });
+    return result.affected ?? 0;
+  }
+}

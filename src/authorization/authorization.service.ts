@@ -1,0 +1,127 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { AuthenticatedUser } from '../auth/authenticated-user';
+import { formatScope, ScopePolicy } from '../auth/scope-policy';
+import { digestSecret, generateId, generateSecret, SECRET_PREFIX } from '../auth/secrets';
+import type { Client } from '../clients/client.entity';
+import { ClientRepository } from '../clients/client.repository';
+import { OAuthError } from '../common/oauth-error';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { AuthorizationCode } from './authorization-code.entity';
+import { AuthorizationCodeRepository } from './authorization-code.repository';
+import type { AuthorizeQueryDto } from './authorize-query.dto';
+import { isValidS256Challenge } from './pkce';
+
+/**
+ * The authorization endpoint (RFC 6749 §4.1.1), called by a super client for its logged-in
+ * user. Returns the URL to redirect to: with a code, or with an error once the redirect URI
+ * is trusted. Errors before that are thrown and answered directly (§4.1.2.1).
+ */
+@Injectable()
+export class AuthorizationService {
+  constructor(
+    private readonly clients: ClientRepository,
+    private readonly codes: AuthorizationCodeRepository,
+    private readonly scopes: ScopePolicy,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async authorize(user: AuthenticatedUser, query: AuthorizeQueryDto): Promise<string> {
+    if (!query.client_id) throw OAuthError.invalidRequest('client_id is required.');
+    const client = await this.clients.findById(query.client_id);
+    if (!client) throw OAuthError.invalidClient('Unknown client.');
+    const redirectUri = trustedRedirectUri(client, query.redirect_uri);
+
+    try {
+      return redirectWith(redirectUri, {
+        code: await this.issueCode(user, client, redirectUri, query),
+        state: query.state,
+      });
+    } catch (error) {
+      if (!(error instanceof OAuthError)) throw error;
+      return redirectWith(redirectUri, {
+        error: error.code,
+        error_description: error.description,
+        state: query.state,
+      });
+    }
+  }
+
+  private async issueCode(
+    user: AuthenticatedUser,
+    client: Client,
+    redirectUri: string,
+    query: AuthorizeQueryDto,
+  ): Promise<string> {
+    if (!query.response_type) throw OAuthError.invalidRequest('response_type is required.');
+    if (query.response_type !== 'code') {
+      throw new OAuthError(
+        400,
+        'unsupported_response_type',
+        'Only response_type=code is supported.',
+      );
+    }
+    const scopes = this.scopes.grantable(query.scope, client);
+    const challenge = pkceChallenge(client, query);
+    const code = generateSecret(SECRET_PREFIX.authorizationCode);
+    const now = new Date();
+    await this.codes.insert(
+      Object.assign(new AuthorizationCode(), {
+        digest: digestSecret(code),
+        clientId: client.id,
+        username: user.username,
+        redirectUri,
+        redirectUriSent: query.redirect_uri !== undefined,
+        scope: formatScope(scopes),
+        codeChallenge: challenge,
+        familyId: generateId(),
+        userAuthenticatedAt: user.authenticatedAt,
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + this.config.authorizationCodeTtl * 1000),
+        redeemedAt: null,
+      }),
+    );
+    return code;
+  }
+}
+
+/**
+ * The registered redirect URI, matched exactly (RFC 9700 §2.1); a client that registered
+ * none cannot use this endpoint, since an unregistered URI would make an open redirector.
+ */
+function trustedRedirectUri(client: Client, requested: string | undefined): string {
+  if (client.redirectUri === null) {
+    throw OAuthError.invalidRequest('The client has no registered redirect URI.');
+  }
+  if (requested !== undefined && requested !== client.redirectUri) {
+    throw OAuthError.invalidRequest('redirect_uri does not match the registered redirect URI.');
+  }
+  return client.redirectUri;
+}
+
+/** PKCE (RFC 7636): S256 only (`plain` refused), and required for public clients. */
+function pkceChallenge(client: Client, query: AuthorizeQueryDto): string | null {
+  if (query.code_challenge === undefined) {
+    if (query.code_challenge_method !== undefined) {
+      throw OAuthError.invalidRequest('code_challenge_method was sent without code_challenge.');
+    }
+    if (client.type === 'PUBLIC') {
+      throw OAuthError.invalidRequest('Public clients must use PKCE (code_challenge with S256).');
+    }
+    return null;
+  }
+  if (query.code_challenge_method !== 'S256') {
+    throw OAuthError.invalidRequest('code_challenge_method must be S256; plain is not supported.');
+  }
+  if (!isValidS256Challenge(query.code_challenge)) {
+    throw OAuthError.invalidRequest('code_challenge must be 43 base64url characters.');
+  }
+  return query.code_challenge;
+}
+
+function redirectWith(redirectUri: string, params: Record<string, string | undefined>): string {
+  const url = new URL(redirectUri);
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined) url.searchParams.set(key, value);
+  }
+  return url.toString();
+}

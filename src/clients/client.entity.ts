@@ -1,0 +1,51 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { dateTimeColumn, flagColumn } from '../database/column-types';
+
+export type ClientType = 'PUBLIC' | 'CONFIDENTIAL';
+export const CLIENT_TYPES: readonly ClientType[] = ['PUBLIC', 'CONFIDENTIAL'];
+
+/** An application registered with tokenvakt (SPEC §1). */
+@Entity('clients')
+export class Client {
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  id!: string;
+
+  @Column({ type: 'varchar', length: 100 })
+  name!: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  type!: ClientType;
+
+  /** SHA-256 of the secret (hex); null for public clients. */
+  @Column({ name: 'secret_digest', type: 'varchar', length: 64, nullable: true })
+  secretDigest!: string | null;
+
+  /** First-party client: password grant, scope `all`, super-client services. Operator-granted. */
+  @Column(flagColumn('is_super'))
+  isSuper!: boolean;
+
+  /** May use the user-independent admin API. Operator-granted. */
+  @Column(flagColumn('is_admin'))
+  isAdmin!: boolean;
+
+  @Column({ type: 'varchar', length: 1000, nullable: true })
+  description!: string | null;
+
+  @Column({ type: 'varchar', length: 2000, nullable: true })
+  url!: string | null;
+
+  @Column({ name: 'redirect_uri', type: 'varchar', length: 2000, nullable: true })
+  redirectUri!: string | null;
+
+  /** Refresh token lifetime in seconds for this client; null means REFRESH_TOKEN_TTL. */
+  @Column({ name: 'refresh_token_expiry', type: 'int', nullable: true })
+  refreshTokenExpiry!: number | null;
+
+  /** Username of the user who registered it; null for clients an operator created. */
+  @Index('IDX_clients_registered_by')
+  @Column({ name: 'registered_by', type: 'varchar', length: 100, nullable: true })
+  registeredBy!: string | null;
+
+  @Column(dateTimeColumn('registration_date'))
+  registrationDate!: Date;
+}

@@ -1,0 +1,34 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, type Repository } from 'typeorm';
+import { Client } from './client.entity';
+
+@Injectable()
+export class ClientRepository {
+  constructor(@InjectRepository(Client) private readonly clients: Repository<Client>) {}
+
+  findById(id: string): Promise<Client | null> {
+    return this.clients.findOneBy({ id });
+  }
+
+  findByIds(ids: readonly string[]): Promise<Client[]> {
+    return ids.length === 0 ? Promise.resolve([]) : this.clients.findBy({ id: In([...ids]) });
+  }
+
+  findAll(): Promise<Client[]> {
+    return this.clients.find({ order: { name: 'ASC', id: 'ASC' } });
+  }
+
+  async existsSuperClient(): Promise<boolean> {
+    return (await this.clients.countBy({ isSuper: true })) > 0;
+  }
+
+  async insert(client: Client): Promise<void> {
+    await this.clients.insert(client);
+  }
+
+  async update(id: string, changes: Partial<Omit<Client, 'id'>>): Promise<boolean> {
+    const result = await this.clients.update({ id }, changes);
+    return (result.affected ?? 0) > 0;
+  }
+}

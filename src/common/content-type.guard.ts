@@ -1,0 +1,27 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import { OAuthError } from './oauth-error';
+
+function requireContentType(context: ExecutionContext, expected: string): true {
+  const request = context.switchToHttp().getRequest<Request>();
+  if (request.is(expected) !== expected) {
+    throw new OAuthError(415, 'unsupported_media_type', `The request body must be ${expected}.`);
+  }
+  return true;
+}
+
+/** OAuth endpoints and super-client services take form-encoded bodies (SPEC §2). */
+@Injectable()
+export class FormBodyGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    return requireContentType(context, 'application/x-www-form-urlencoded');
+  }
+}
+
+/** Client registration takes JSON, as in Kustvakt. */
+@Injectable()
+export class JsonBodyGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    return requireContentType(context, 'application/json');
+  }
+}

@@ -1,0 +1,87 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { OAuthError, type OAuthErrorCode } from './oauth-error';
+
+/** Status → error code for framework errors that are not OAuthErrors (unknown route, etc.). */
+const CODE_BY_STATUS: Record<number, OAuthErrorCode> = {
+  400: 'invalid_request',
+  401: 'invalid_token',
+  403: 'access_denied',
+  404: 'not_found',
+  405: 'invalid_request',
+  413: 'request_too_large',
+  415: 'unsupported_media_type',
+  429: 'too_many_requests',
+  503: 'temporarily_unavailable',
+};
+
+/**
+ * Turns anything thrown while handling a request into tokenvakt's JSON error (SPEC §2). An
+ * unexpected error is logged here, on the server, and answered with a generic 500: no stack,
+ * SQL or secret ever reaches the response.
+ */
+export function toOAuthError(error: unknown, logger: Logger): OAuthError {
+  if (error instanceof OAuthError) return error;
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    const code = CODE_BY_STATUS[status] ?? (status >= 500 ? 'server_error' : 'invalid_request');
+    return new OAuthError(status, code, describeHttpException(error));
+  }
+  const bodyParserError = fromBodyParserError(error);
+  if (bodyParserError) return bodyParserError;
+  logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  return new OAuthError(500, 'server_error', 'The server could not handle the request.');
+}
+
+function describeHttpException(error: HttpException): string {
+  if (error.getStatus() === 404) return 'No such route.';
+  const response = error.getResponse();
+  if (typeof response === 'object' && response !== null && 'message' in response) {
+    const message: unknown = response.message;
+    if (typeof message === 'string') return message;
+    if (Array.isArray(message) && typeof message[0] === 'string') return message[0];
+  }
+  return error.message;
+}
+
+/** body-parser marks its errors with `type` and `status`; map the ones a client can cause. */
+function fromBodyParserError(error: unknown): OAuthError | undefined {
+  if (typeof error !== 'object' || error === null || !('type' in error)) return undefined;
+  switch (error.type) {
+    case 'entity.too.large':
+      return new OAuthError(413, 'request_too_large', 'The request body is larger than 64 KiB.');
+    case 'entity.parse.failed':
+      return OAuthError.invalidRequest('The request body could not be parsed.');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new OAuthError(
+        415,
+        'unsupported_media_type',
+        'The body encoding or charset is not supported.',
+      );
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+    case 'parameters.too.many':
+      return OAuthError.invalidRequest('The request body is malformed.');
+    default:
+      return undefined;
+  }
+}
+
+export function sendOAuthError(res: Response, error: OAuthError): void {
+  res.status(error.status);
+  res.set({ ...error.headers, 'Cache-Control': 'no-store', Pragma: 'no-cache' });
+  res.json({ error: error.code, error_description: error.description });
+}
+
+@Catch()
+export class OAuthErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('OAuthErrorFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    if (res.headersSent) return;
+    sendOAuthError(res, toOAuthError(exception, this.logger));
+  }
+}

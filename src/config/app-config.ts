@@ -1,0 +1,189 @@
+/**
+ * tokenvakt's configuration: read from the environment once at start-up, validated, and then
+ * passed around as a plain immutable object (SPEC §8). A bad value stops start-up with one
+ * line that names the variable.
+ */
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+export type DatabaseConfig =
+  | { readonly dialect: 'sqlite'; readonly path: string }
+  | { readonly dialect: 'mysql'; readonly url: string };
+
+export interface AppConfig {
+  readonly database: DatabaseConfig;
+  readonly host: string;
+  readonly port: number;
+  /** Access tokens issued together with a refresh token (seconds). */
+  readonly accessTokenTtl: number;
+  /** Access tokens for public clients, which get no refresh token (seconds). */
+  readonly publicAccessTokenTtl: number;
+  /** Default refresh token lifetime when a client sets none (seconds). */
+  readonly refreshTokenTtl: number;
+  readonly authorizationCodeTtl: number;
+  /** Known scope names; `all` is always known and reserved for super clients. */
+  readonly scopes: readonly string[];
+  readonly logLevel: LogLevel;
+  readonly migrationsRun: boolean;
+  /** How long start-up waits for an unreachable database before giving up (seconds). */
+  readonly databaseConnectTimeout: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+  }
+}
+
+/** The scope names of KorAP's Kustvakt (OAuth2Scope), lower-cased as Kustvakt sends them. */
+export const KORAP_SCOPES: readonly string[] = [
+  'search',
+  'serialize_query',
+  'match_info',
+  'user_info',
+  'client_info',
+  'list_user_client',
+  'register_client',
+  'deregister_client',
+  'reset_client_secret',
+  'authorize',
+  'admin',
+  'create_vc',
+  'vc_info',
+  'edit_vc',
+  'delete_vc',
+  'share_vc',
+  'vc_access_info',
+  'delete_vc_access',
+  'user_group_info',
+  'create_user_group',
+  'delete_user_group',
+  'add_user_group_member',
+  'delete_user_group_member',
+  'create_default_setting',
+  'read_default_setting',
+  'delete_default_setting',
+];
+
+/** The scope only super clients may hold: everything the user can do. */
+export const ALL_SCOPE = 'all';
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+const MAX_DURATION_SECONDS = 100 * 365 * 86400;
+
+/** Parses `30s`, `10m`, `1h`, `365d` into whole seconds. */
+export function parseDuration(variable: string, raw: string): number {
+  const match = /^(\d{1,10})([smhd])$/.exec(raw.trim());
+  const amount = match ? Number(match[1]) : NaN;
+  const unit = match?.[2];
+  if (!match || unit === undefined || amount <= 0) {
+    throw new ConfigError(
+      variable,
+      `expected a positive duration such as 30s, 10m, 1h or 365d, got "${raw}"`,
+    );
+  }
+  const seconds = amount * (DURATION_UNITS[unit] ?? 1);
+  if (seconds > MAX_DURATION_SECONDS) {
+    throw new ConfigError(variable, `"${raw}" is longer than 100 years`);
+  }
+  return seconds;
+}
+
+export function parseDatabaseUrl(raw: string): DatabaseConfig {
+  if (raw.startsWith('sqlite:')) {
+    const path = raw.slice('sqlite:'.length);
+    if (path === '') {
+      throw new ConfigError('DATABASE_URL', 'sqlite: needs a file path or :memory:');
+    }
+    return { dialect: 'sqlite', path };
+  }
+  if (raw.startsWith('mysql://') || raw.startsWith('mariadb://')) {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new ConfigError('DATABASE_URL', 'is not a valid mysql:// URL');
+    }
+    if (url.hostname === '' || url.pathname.length < 2) {
+      throw new ConfigError('DATABASE_URL', 'a mysql:// URL needs a host and a database name');
+    }
+    url.protocol = 'mysql:';
+    return { dialect: 'mysql', url: url.toString() };
+  }
+  throw new ConfigError(
+    'DATABASE_URL',
+    'expected sqlite:<path>, sqlite::memory: or mysql://user:pass@host:port/db',
+  );
+}
+
+function parsePort(raw: string): number {
+  const port = /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
+  if (!(port >= 0 && port <= 65535)) {
+    throw new ConfigError('PORT', `expected a port number 0..65535, got "${raw}"`);
+  }
+  return port;
+}
+
+function parseScopes(raw: string): string[] {
+  const scopes = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const bad = scopes.find((s) => !/^[a-z][a-z0-9_:.-]{0,63}$/.test(s));
+  if (scopes.length === 0 || bad !== undefined) {
+    throw new ConfigError(
+      'SCOPES',
+      `expected comma-separated scope names (lower-case letters, digits, _ : . -)${bad ? `, got "${bad}"` : ''}`,
+    );
+  }
+  return [...new Set(scopes.filter((s) => s !== ALL_SCOPE))].sort();
+}
+
+function parseLogLevel(raw: string): LogLevel {
+  if (raw === 'error' || raw === 'warn' || raw === 'info' || raw === 'debug') return raw;
+  throw new ConfigError('LOG_LEVEL', `expected error, warn, info or debug, got "${raw}"`);
+}
+
+function parseBoolean(variable: string, raw: string): boolean {
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new ConfigError(variable, `expected true or false, got "${raw}"`);
+}
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** Builds the configuration from environment variables; throws ConfigError on the first bad one. */
+export function loadConfig(env: Environment): AppConfig {
+  const value = (name: string, fallback: string): string => {
+    const raw = env[name];
+    return raw === undefined || raw === '' ? fallback : raw;
+  };
+  return {
+    database: parseDatabaseUrl(value('DATABASE_URL', 'sqlite:./data/tokenvakt.sqlite')),
+    host: value('HOST', '127.0.0.1'),
+    port: parsePort(value('PORT', '8089')),
+    accessTokenTtl: parseDuration('ACCESS_TOKEN_TTL', value('ACCESS_TOKEN_TTL', '1d')),
+    publicAccessTokenTtl: parseDuration(
+      'PUBLIC_ACCESS_TOKEN_TTL',
+      value('PUBLIC_ACCESS_TOKEN_TTL', '365d'),
+    ),
+    refreshTokenTtl: parseDuration('REFRESH_TOKEN_TTL', value('REFRESH_TOKEN_TTL', '365d')),
+    authorizationCodeTtl: parseDuration(
+      'AUTHORIZATION_CODE_TTL',
+      value('AUTHORIZATION_CODE_TTL', '10m'),
+    ),
+    scopes: parseScopes(value('SCOPES', KORAP_SCOPES.join(','))),
+    logLevel: parseLogLevel(value('LOG_LEVEL', 'info')),
+    migrationsRun: parseBoolean('MIGRATIONS_RUN', value('MIGRATIONS_RUN', 'true')),
+    databaseConnectTimeout: parseDuration(
+      'DATABASE_CONNECT_TIMEOUT',
+      value('DATABASE_CONNECT_TIMEOUT', '30s'),
+    ),
+  };
+}
+
+/** Nest injection token for the AppConfig object. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,80 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { createConnection } from 'mysql2/promise';
+import type { DataSourceOptions } from 'typeorm';
+import type { DatabaseConfig } from '../config/app-config';
+import { AuthorizationCode } from '../authorization/authorization-code.entity';
+import { Client } from '../clients/client.entity';
+import { Token } from '../tokens/token.entity';
+import { User } from '../users/user.entity';
+import { MYSQL_MIGRATIONS } from './migrations/mysql/mysql-migrations';
+import { SQLITE_MIGRATIONS } from './migrations/sqlite/sqlite-migrations';
+
+export const ENTITIES = [User, Client, Token, AuthorizationCode];
+
+/**
+ * TypeORM options for the configured database. One function serves the app, the CLI and the
+ * TypeORM migration tooling (data-source.ts), so all three see the same schema. The schema
+ * comes only from the migrations of the dialect; `synchronize` is never on.
+ */
+export function dataSourceOptions(
+  database: DatabaseConfig,
+  mysqlFlavour: MysqlFlavour = 'mysql',
+): DataSourceOptions {
+  const common = {
+    entities: ENTITIES,
+    synchronize: false,
+    migrationsRun: false,
+    migrationsTableName: 'migrations',
+    logging: false,
+  } as const;
+  if (database.dialect === 'sqlite') {
+    if (database.path !== ':memory:') mkdirSync(dirname(database.path), { recursive: true });
+    return {
+      ...common,
+      type: 'better-sqlite3',
+      database: database.path,
+      migrations: SQLITE_MIGRATIONS,
+      // WAL lets readers proceed while a writer commits; a busy timeout waits out short locks
+      // instead of failing with SQLITE_BUSY.
+      enableWAL: database.path !== ':memory:',
+      timeout: 5000,
+    };
+  }
+  return {
+    ...common,
+    type: mysqlFlavour,
+    url: database.url,
+    migrations: MYSQL_MIGRATIONS,
+    // Dates are written and read as UTC regardless of the server's time zone.
+    timezone: 'Z',
+    charset: 'utf8mb4_bin',
+    extra: { connectionLimit: 10, connectTimeout: 5000 },
+  };
+}
+
+export type MysqlFlavour = 'mysql' | 'mariadb';
+
+/**
+ * MySQL and MariaDB share the mysql:// URL and the migrations, but TypeORM reads their
+ * catalogues differently (MariaDB quotes column defaults), so it must be told which one it
+ * talks to. Asking the server once at start-up keeps DATABASE_URL the same for both.
+ */
+export async function detectMysqlFlavour(url: string): Promise<MysqlFlavour> {
+  const connection = await createConnection({ uri: url, connectTimeout: 5000 });
+  try {
+    const [rows] = await connection.query('SELECT VERSION() AS version');
+    const version = (rows as Array<{ version: string }>)[0]?.version ?? '';
+    return /mariadb/i.test(version) ? 'mariadb' : 'mysql';
+  } finally {
+    await connection.end();
+  }
+}
+
+/** The options for the configured database, asking a MySQL-protocol server what it is. */
+export async function resolveDataSourceOptions(
+  database: DatabaseConfig,
+): Promise<DataSourceOptions> {
+  const flavour = database.dialect === 'mysql' ? await detectMysqlFlavour(database.url) : 'mysql';
+  return dataSourceOptions(database, flavour);
+}

@@ -1,0 +1,43 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthorizationCodeRepository } from '../authorization/authorization-code.repository';
+import { ClientRepository } from '../clients/client.repository';
+import type { AppConfig } from '../config/app-config';
+import { TokenRepository } from '../tokens/token.repository';
+import { UserRepository } from '../users/user.repository';
+import { ENTITIES, resolveDataSourceOptions } from './data-source-options';
+
+const REPOSITORIES = [
+  UserRepository,
+  ClientRepository,
+  TokenRepository,
+  AuthorizationCodeRepository,
+];
+
+/**
+ * The connection and the repository classes, available to every feature module. Keeping the
+ * repositories here (rather than in each feature module) lets authentication, tokens and
+ * clients depend on each other's data without module cycles.
+ */
+@Global()
+@Module({})
+export class DatabaseModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: async () => ({
+            ...(await resolveDataSourceOptions(config.database)),
+            migrationsRun: config.migrationsRun,
+            // Start-up fails fast with one clear line instead of retrying silently forever.
+            retryAttempts: 0,
+          }),
+        }),
+        TypeOrmModule.forFeature(ENTITIES),
+      ],
+      providers: REPOSITORIES,
+      exports: REPOSITORIES,
+    };
+  }
+}

@@ -1,0 +1,54 @@
+import type { DatabaseConfig } from '../config/app-config';
+import { detectMysqlFlavour } from './data-source-options';
+
+/** Errors that may pass (the server is starting, or not yet resolvable in a compose network). */
+const TRANSIENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'PROTOCOL_CONNECTION_LOST',
+  'ER_CON_COUNT_ERROR',
+]);
+
+function errorCode(error: unknown): string | undefined {
+  return typeof error === 'object' &&
+    error !== null &&
+    'code' in error &&
+    typeof error.code === 'string'
+    ? error.code
+    : undefined;
+}
+
+/**
+ * Waits until a MySQL/MariaDB server answers, retrying transient failures with exponential
+ * backoff for at most `timeoutSeconds`; wrong credentials or an unknown database fail at once.
+ * Start-up then either proceeds or ends with one clear line, never a stack trace.
+ */
+export async function waitForDatabase(
+  database: DatabaseConfig,
+  timeoutSeconds: number,
+  onRetry: (message: string) => void,
+): Promise<void> {
+  if (database.dialect !== 'mysql') return;
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  let delay = 250;
+  for (;;) {
+    try {
+      await detectMysqlFlavour(database.url);
+      return;
+    } catch (error) {
+      const code = errorCode(error);
+      const message = error instanceof Error ? error.message : String(error);
+      const where = new URL(database.url).host;
+      if (code === undefined || !TRANSIENT_CODES.has(code) || Date.now() + delay > deadline) {
+        throw new Error(`cannot use the database at ${where}: ${message}`);
+      }
+      onRetry(`database at ${where} not reachable (${message}); retrying in ${delay} ms`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(delay * 2, 5000);
+    }
+  }
+}

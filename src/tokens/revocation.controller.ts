@@ -1,0 +1,69 @@
+import { Body, Controller, Headers, HttpCode, Post, UseGuards } from '@nestjs/common';
+import type { AuthenticatedUser } from '../auth/authenticated-user';
+import { ClientAuthService } from '../auth/client-auth.service';
+import { CurrentUser, UserAuthGuard } from '../auth/user-auth.guard';
+import { ClientRepository } from '../clients/client.repository';
+import { FormBodyGuard } from '../common/content-type.guard';
+import { OAuthError } from '../common/oauth-error';
+import { oauth2Routes } from '../common/oauth2-routes';
+import { RevokeRequestDto, SuperRevokeRequestDto } from './revocation.dto';
+import { TokenService } from './token.service';
+
+@Controller(oauth2Routes('revoke'))
+@UseGuards(FormBodyGuard)
+export class RevocationController {
+  constructor(
+    private readonly clientAuth: ClientAuthService,
+    private readonly clients: ClientRepository,
+    private readonly tokens: TokenService,
+  ) {}
+
+  /**
+   * RFC 7009: a client revokes one of its own tokens. Unknown tokens and tokens of other
+   * clients answer 200 too and change nothing (§2.2: the answer must not reveal validity).
+   */
+  @Post()
+  @HttpCode(200)
+  async revoke(
+    @Headers('authorization') authorization: string | undefined,
+    @Body() form: RevokeRequestDto,
+  ): Promise<void> {
+    const client = await this.clientAuth.authenticateAtEndpoint({
+      authorization,
+      clientId: form.client_id,
+      clientSecret: form.client_secret,
+    });
+    if (!form.token) throw OAuthError.invalidRequest('token is required.');
+    const token = await this.tokens.findByRawValue(form.token);
+    if (token && token.clientId === client.id) await this.tokens.revoke(token);
+  }
+
+  /** SPEC §4: revoke one of the user's tokens, by raw value or by handle. */
+  @Post('super')
+  @UseGuards(UserAuthGuard)
+  @HttpCode(200)
+  async revokeForUser(
+    @CurrentUser() user: AuthenticatedUser,
+    @Body() form: SuperRevokeRequestDto,
+  ): Promise<void> {
+    await this.clientAuth.authenticateSuperClient(form.super_client_id, form.super_client_secret);
+    if (!form.token) throw OAuthError.invalidRequest('token is required.');
+    await this.tokens.revokeOwnToken(user.username, form.token);
+  }
+
+  /** SPEC §4: revoke every token of the user issued to one client. */
+  @Post('super/all')
+  @UseGuards(UserAuthGuard)
+  @HttpCode(200)
+  async revokeAllForClient(
+    @CurrentUser() user: AuthenticatedUser,
+    @Body() form: SuperRevokeRequestDto,
+  ): Promise<void> {
+    await this.clientAuth.authenticateSuperClient(form.super_client_id, form.super_client_secret);
+    if (!form.client_id) throw OAuthError.invalidRequest('client_id is required.');
+    if (!(await this.clients.findById(form.client_id))) {
+      throw OAuthError.invalidRequest('client_id names no client.');
+    }
+    await this.tokens.revokeForUserAndClient(user.username, form.client_id);
+  }
+}

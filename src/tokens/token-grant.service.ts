@@ -1,0 +1,198 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { digestSecret, SECRET_PREFIX } from '../auth/secrets';
+import { ALL_SCOPE } from '../config/app-config';
+import { parseScope, ScopePolicy } from '../auth/scope-policy';
+import { AuthorizationCodeRepository } from '../authorization/authorization-code.repository';
+import { verifyS256 } from '../authorization/pkce';
+import type { Client } from '../clients/client.entity';
+import { OAuthError } from '../common/oauth-error';
+import { UsersService } from '../users/users.service';
+import type { TokenRequestDto } from './token-request.dto';
+import { TokenRepository } from './token.repository';
+import { TokenService, type IssuedTokens } from './token.service';
+
+/** Thrown inside a transaction when another request already used the code or token. */
+class AlreadyUsed extends Error {}
+
+/** The four grants of POST /oauth2/token (SPEC §5). */
+@Injectable()
+export class TokenGrantService {
+  constructor(
+    private readonly tokenService: TokenService,
+    private readonly tokens: TokenRepository,
+    private readonly codes: AuthorizationCodeRepository,
+    private readonly users: UsersService,
+    private readonly scopes: ScopePolicy,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  grant(client: Client, form: TokenRequestDto): Promise<IssuedTokens> {
+    switch (form.grant_type) {
+      case 'authorization_code':
+        return this.authorizationCode(client, form);
+      case 'refresh_token':
+        return this.refreshToken(client, form);
+      case 'password':
+        return this.password(client, form);
+      case 'client_credentials':
+        return this.clientCredentials(client, form);
+      case undefined:
+      case '':
+        throw OAuthError.invalidRequest('grant_type is required.');
+      default:
+        throw new OAuthError(400, 'unsupported_grant_type', 'The grant_type is not supported.');
+    }
+  }
+
+  /** RFC 6749 §4.1.3 with PKCE (RFC 7636 §4.6) and single use (RFC 9700 §4.2.4). */
+  private async authorizationCode(client: Client, form: TokenRequestDto): Promise<IssuedTokens> {
+    if (!form.code) throw OAuthError.invalidRequest('code is required.');
+    const digest = form.code.startsWith(SECRET_PREFIX.authorizationCode)
+      ? digestSecret(form.code)
+      : undefined;
+    const code = digest === undefined ? null : await this.codes.findByDigest(digest);
+    const now = new Date();
+    if (!code || code.clientId !== client.id || code.expiresAt.getTime() <= now.getTime()) {
+      throw OAuthError.invalidGrant(
+        'The authorization code is unknown, expired, or was issued to another client.',
+      );
+    }
+    // The redirect URI is bound to the code when the authorize request named it (§4.1.3).
+    if (
+      (code.redirectUriSent || form.redirect_uri !== undefined) &&
+      form.redirect_uri !== code.redirectUri
+    ) {
+      throw OAuthError.invalidGrant('redirect_uri does not match the authorization request.');
+    }
+    if (code.codeChallenge !== null) {
+      if (!form.code_verifier || !verifyS256(form.code_verifier, code.codeChallenge)) {
+        throw OAuthError.invalidGrant('The code_verifier does not match the code_challenge.');
+      }
+    } else if (form.code_verifier !== undefined) {
+      // RFC 9700 §2.1.1: a verifier without a challenge is a downgrade attempt.
+      throw OAuthError.invalidGrant(
+        'A code_verifier was sent but the authorization request had no code_challenge.',
+      );
+    }
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        if (!(await this.codes.markRedeemed(code.digest, now, manager))) throw new AlreadyUsed();
+        return this.tokenService.issue(
+          {
+            client,
+            username: code.username,
+            scopes: parseScope(code.scope),
+            familyId: code.familyId,
+            userAuthenticatedAt: code.userAuthenticatedAt,
+          },
+          manager,
+        );
+      });
+    } catch (error) {
+      if (!(error instanceof AlreadyUsed)) throw error;
+      // A replayed code may be in an attacker's hands: revoke what the first use issued.
+      await this.tokens.revokeFamily(code.familyId, new Date());
+      throw OAuthError.invalidGrant('The authorization code has already been used.');
+    }
+  }
+
+  /** RFC 6749 §6 with rotation and reuse detection (RFC 9700 §4.14.2). */
+  private async refreshToken(client: Client, form: TokenRequestDto): Promise<IssuedTokens> {
+    if (!form.refresh_token) throw OAuthError.invalidRequest('refresh_token is required.');
+    const token = await this.tokenService.findByRawValue(form.refresh_token);
+    const now = new Date();
+    if (!token || token.type !== 'refresh_token' || token.clientId !== client.id) {
+      throw OAuthError.invalidGrant(
+        'The refresh token is unknown or was issued to another client.',
+      );
+    }
+    if (token.revokedAt !== null) {
+      if (token.rotated) await this.revokeReusedFamily(token.familyId);
+      throw OAuthError.invalidGrant('The refresh token has been revoked.');
+    }
+    if (token.expiresAt.getTime() <= now.getTime()) {
+      throw OAuthError.invalidGrant('The refresh token has expired.');
+    }
+    const granted = parseScope(token.scope);
+    let scopes = granted;
+    if (form.scope !== undefined) {
+      scopes = parseScope(form.scope);
+      if (scopes.length === 0 || scopes.some((s) => !granted.includes(s))) {
+        throw OAuthError.invalidScope('The requested scope exceeds the scope originally granted.');
+      }
+    }
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        if (!(await this.tokens.rotate(token.handle, now, manager))) throw new AlreadyUsed();
+        await this.tokens.revokeIssuedWith(token.handle, now, manager);
+        return this.tokenService.issue(
+          {
+            client,
+            username: token.username,
+            scopes,
+            familyId: token.familyId,
+            userAuthenticatedAt: token.userAuthenticatedAt,
+            // Rotation does not extend the grant: the new refresh token expires with the old.
+            refreshExpiresAt: token.expiresAt,
+            refreshScopes: granted,
+          },
+          manager,
+        );
+      });
+    } catch (error) {
+      if (!(error instanceof AlreadyUsed)) throw error;
+      await this.revokeReusedFamily(token.familyId);
+      throw OAuthError.invalidGrant('The refresh token has been revoked.');
+    }
+  }
+
+  /** An exchanged refresh token came back: someone holds a copy, so end the whole grant. */
+  private async revokeReusedFamily(familyId: string): Promise<void> {
+    await this.tokens.revokeFamily(familyId, new Date());
+  }
+
+  /** RFC 6749 §4.3, for first-party super clients only (SPEC §5). */
+  private async password(client: Client, form: TokenRequestDto): Promise<IssuedTokens> {
+    if (!client.isSuper) {
+      throw new OAuthError(
+        400,
+        'unauthorized_client',
+        'The password grant is for super clients only.',
+      );
+    }
+    if (!form.username || form.password === undefined) {
+      throw OAuthError.invalidRequest('username and password are required.');
+    }
+    if (!(await this.users.verifyCredentials(form.username, form.password))) {
+      throw OAuthError.invalidGrant('The username or password is wrong.');
+    }
+    const scopes =
+      form.scope === undefined ? [ALL_SCOPE] : this.scopes.grantable(form.scope, client);
+    return this.tokenService.issue({
+      client,
+      username: form.username,
+      scopes,
+      familyId: this.tokenService.newFamilyId(),
+      userAuthenticatedAt: new Date(),
+    });
+  }
+
+  /** RFC 6749 §4.4: confidential clients only; no user and no refresh token. */
+  private async clientCredentials(client: Client, form: TokenRequestDto): Promise<IssuedTokens> {
+    if (client.type !== 'CONFIDENTIAL') {
+      throw new OAuthError(
+        400,
+        'unauthorized_client',
+        'Public clients cannot use client_credentials.',
+      );
+    }
+    return this.tokenService.issue({
+      client,
+      username: null,
+      scopes: this.scopes.grantable(form.scope, client),
+      familyId: this.tokenService.newFamilyId(),
+      userAuthenticatedAt: null,
+    });
+  }
+}

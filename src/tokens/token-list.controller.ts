@@ -1,0 +1,54 @@
+import { Body, Controller, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
+import type { Response } from 'express';
+import type { AuthenticatedUser } from '../auth/authenticated-user';
+import { ClientAuthService } from '../auth/client-auth.service';
+import { CurrentUser, UserAuthGuard } from '../auth/user-auth.guard';
+import { ClientRepository } from '../clients/client.repository';
+import { FormBodyGuard } from '../common/content-type.guard';
+import { OAuthError } from '../common/oauth-error';
+import { NO_STORE_HEADERS, oauth2Routes } from '../common/oauth2-routes';
+import { parsePaging, parseTokenType } from './token-list-paging';
+import { TokenListRequestDto } from './token-list.dto';
+import { TokenService, toTokenListEntry, type TokenListEntry } from './token.service';
+
+/** POST /oauth2/token/list: a super client lists the user's live tokens (SPEC §3). */
+@Controller(oauth2Routes('token'))
+@UseGuards(FormBodyGuard, UserAuthGuard)
+export class TokenListController {
+  constructor(
+    private readonly clientAuth: ClientAuthService,
+    private readonly clients: ClientRepository,
+    private readonly tokens: TokenService,
+  ) {}
+
+  @Post('list')
+  @HttpCode(200)
+  async list(
+    @CurrentUser() user: AuthenticatedUser,
+    @Body() form: TokenListRequestDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<TokenListEntry[] | { count: number }> {
+    // SPEC §3's order of checks: user (guard), token_type, super client, client_id, paging.
+    const type = parseTokenType(form.token_type);
+    const superClient = await this.clientAuth.authenticateSuperClient(
+      form.super_client_id,
+      form.super_client_secret,
+    );
+    if (form.client_id !== undefined && !(await this.clients.findById(form.client_id))) {
+      throw OAuthError.invalidRequest('client_id names no client.');
+    }
+    const paging = parsePaging(form);
+    const now = new Date();
+    const { total, tokens } = await this.tokens.listActive({
+      username: user.username,
+      type,
+      now,
+      clientId: form.client_id,
+      excludeClientId: superClient.id,
+      start: paging.countsOnly ? 0 : paging.start,
+      maxResults: paging.countsOnly ? 0 : paging.maxResults,
+    });
+    res.set({ ...NO_STORE_HEADERS, 'X-Total-Count': String(total) });
+    return paging.countsOnly ? { count: total } : tokens.map((t) => toTokenListEntry(t, now));
+  }
+}

@@ -1,0 +1,70 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { Client } from '../clients/client.entity';
+import { dateTimeColumn, flagColumn } from '../database/column-types';
+
+export type TokenType = 'access_token' | 'refresh_token';
+export const TOKEN_TYPES: readonly TokenType[] = ['access_token', 'refresh_token'];
+
+/**
+ * One issued access or refresh token. The raw bearer string is never stored: `digest` is its
+ * SHA-256, and `handle` is a separate, non-secret name used to list and revoke it (SPEC §1).
+ */
+@Entity('tokens')
+// The token list and the admin API: one user's tokens of one type that have not expired.
+@Index('IDX_tokens_list', ['username', 'type', 'expiresAt', 'clientId'])
+@Index('IDX_tokens_client', ['clientId'])
+@Index('IDX_tokens_family', ['familyId'])
+@Index('IDX_tokens_refresh', ['refreshTokenHandle'])
+export class Token {
+  @PrimaryColumn({ type: 'varchar', length: 32 })
+  handle!: string;
+
+  @Index('UQ_tokens_digest', { unique: true })
+  @Column({ type: 'varchar', length: 64 })
+  digest!: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  type!: TokenType;
+
+  /** The user the token acts for; null for client-credentials tokens. */
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  username!: string | null;
+
+  @Column({ name: 'client_id', type: 'varchar', length: 64 })
+  clientId!: string;
+
+  /** Space-separated, sorted scope names. */
+  @Column({ type: 'varchar', length: 2000 })
+  scope!: string;
+
+  /**
+   * Every token descending from one authorization (code, password or client-credentials
+   * grant, and all its refresh rotations) shares a family, so that a replayed code or
+   * rotated refresh token can revoke all of it (RFC 9700 §4.14.2).
+   */
+  @Column({ name: 'family_id', type: 'varchar', length: 32 })
+  familyId!: string;
+
+  /** For access tokens: the refresh token issued with it, revoked together. */
+  @Column({ name: 'refresh_token_handle', type: 'varchar', length: 32, nullable: true })
+  refreshTokenHandle!: string | null;
+
+  @Column(dateTimeColumn('created_at'))
+  createdAt!: Date;
+
+  @Column(dateTimeColumn('expires_at'))
+  expiresAt!: Date;
+
+  @Column(dateTimeColumn('user_authenticated_at', true))
+  userAuthenticatedAt!: Date | null;
+
+  @Column(dateTimeColumn('revoked_at', true))
+  revokedAt!: Date | null;
+
+  /** A refresh token revoked because it was exchanged; presenting it again is reuse. */
+  @Column(flagColumn('rotated'))
+  rotated!: boolean;
+
+  /** The client it was issued to, when a query joins it in; not a column. */
+  client?: Client;
+}

@@ -1,0 +1,144 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, IsNull, LessThanOrEqual, Not, type Repository } from 'typeorm';
+import { Client } from '../clients/client.entity';
+import { Token, type TokenType } from './token.entity';
+
+/** What the token list (SPEC §3) and the admin API select. */
+export interface ActiveTokenQuery {
+  username: string;
+  type: TokenType;
+  now: Date;
+  /** Only tokens issued to this client. */
+  clientId?: string;
+  /** Leave out tokens issued to this client (the calling super client). */
+  excludeClientId?: string;
+  start: number;
+  /** 0 counts without fetching rows. */
+  maxResults: number;
+}
+
+/**
+ * The only code that reads or writes the `tokens` table. Revocations are conditional
+ * updates (`... AND revoked_at IS NULL`) whose affected-row count tells the caller whether it
+ * won a race, so concurrent requests are settled by the database.
+ */
+@Injectable()
+export class TokenRepository {
+  constructor(@InjectRepository(Token) private readonly tokens: Repository<Token>) {}
+
+  private repo(manager?: EntityManager): Repository<Token> {
+    return manager ? manager.getRepository(Token) : this.tokens;
+  }
+
+  async insert(tokens: Token[], manager?: EntityManager): Promise<void> {
+    await this.repo(manager).insert(tokens);
+  }
+
+  /** Looks a token up by the digest of its raw value, with its client. */
+  findByDigest(digest: string): Promise<Token | null> {
+    return this.tokens
+      .createQueryBuilder('t')
+      .leftJoinAndMapOne('t.client', Client, 'c', 'c.id = t.client_id')
+      .where('t.digest = :digest', { digest })
+      .getOne();
+  }
+
+  findByHandle(handle: string): Promise<Token | null> {
+    return this.tokens.findOneBy({ handle });
+  }
+
+  /**
+   * One page of a user's live tokens of one type, oldest first, with their clients, and the
+   * number of matches before paging. Served by IDX_tokens_list (username, type, expires_at,
+   * client_id): a range over this user's rows only.
+   */
+  async findActive(query: ActiveTokenQuery): Promise<{ total: number; tokens: Token[] }> {
+    const qb = this.tokens
+      .createQueryBuilder('t')
+      .where('t.username = :username', { username: query.username })
+      .andWhere('t.type = :type', { type: query.type })
+      .andWhere('t.expires_at > :now', { now: query.now })
+      .andWhere('t.revoked_at IS NULL');
+    if (query.clientId !== undefined) {
+      qb.andWhere('t.client_id = :clientId', { clientId: query.clientId });
+    }
+    if (query.excludeClientId !== undefined) {
+      qb.andWhere('t.client_id <> :excludeClientId', { excludeClientId: query.excludeClientId });
+    }
+    const total = await qb.getCount();
+    if (query.maxResults === 0 || total <= query.start) return { total, tokens: [] };
+    const tokens = await qb
+      .leftJoinAndMapOne('t.client', Client, 'c', 'c.id = t.client_id')
+      .orderBy('t.created_at', 'ASC')
+      .addOrderBy('t.handle', 'ASC')
+      .offset(query.start)
+      .limit(query.maxResults)
+      .getMany();
+    return { total, tokens };
+  }
+
+  /** Revokes one token if it is still live; true when this call revoked it. */
+  async revokeByHandle(handle: string, now: Date, manager?: EntityManager): Promise<boolean> {
+    const result = await this.repo(manager).update(
+      { handle, revokedAt: IsNull() },
+      { revokedAt: now },
+    );
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Marks a refresh token as exchanged; true only for the one request that wins the race. */
+  async rotate(handle: string, now: Date, manager?: EntityManager): Promise<boolean> {
+    const result = await this.repo(manager).update(
+      { handle, revokedAt: IsNull() },
+      { revokedAt: now, rotated: true },
+    );
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** The access tokens that were issued together with a refresh token. */
+  async revokeIssuedWith(
+    refreshTokenHandle: string,
+    now: Date,
+    manager?: EntityManager,
+  ): Promise<number> {
+    const result = await this.repo(manager).update(
+      { refreshTokenHandle, revokedAt: IsNull() },
+      { revokedAt: now },
+    );
+    return result.affected ?? 0;
+  }
+
+  async revokeFamily(familyId: string, now: Date, manager?: EntityManager): Promise<number> {
+    const result = await this.repo(manager).update(
+      { familyId, revokedAt: IsNull() },
+      { revokedAt: now },
+    );
+    return result.affected ?? 0;
+  }
+
+  async revokeForUserAndClient(username: string, clientId: string, now: Date): Promise<number> {
+    const result = await this.tokens.update(
+      { username, clientId, revokedAt: IsNull() },
+      { revokedAt: now },
+    );
+    return result.affected ?? 0;
+  }
+
+  async revokeForUser(username: string, now: Date): Promise<number> {
+    const result = await this.tokens.update({ username, revokedAt: IsNull() }, { revokedAt: now });
+    return result.affected ?? 0;
+  }
+
+  async revokeForClient(clientId: string, now: Date): Promise<number> {
+    const result = await this.tokens.update({ clientId, revokedAt: IsNull() }, { revokedAt: now });
+    return result.affected ?? 0;
+  }
+
+  /** Deletes expired and revoked rows; never a live token. */
+  async purge(now: Date): Promise<number> {
+    const expired = await this.tokens.delete({ expiresAt: LessThanOrEqual(now) });
+    const revoked = await this.tokens.delete({ revokedAt: Not(IsNull()) });
+    return (expired.affected ?? 0) + (revoked.affected ?? 0);
+  }
+}

@@ -1,0 +1,178 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { digestSecret, generateId, generateSecret, SECRET_PREFIX } from '../auth/secrets';
+import { formatScope } from '../auth/scope-policy';
+import type { Client } from '../clients/client.entity';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { Token, type TokenType } from './token.entity';
+import { TokenRepository, type ActiveTokenQuery } from './token.repository';
+
+/** What one grant asks to be issued. */
+export interface GrantToIssue {
+  client: Client;
+  /** null for client credentials. */
+  username: string | null;
+  scopes: readonly string[];
+  familyId: string;
+  userAuthenticatedAt: Date | null;
+  /** Set on refresh rotation: the new refresh token keeps the grant's absolute expiry. */
+  refreshExpiresAt?: Date;
+  /**
+   * Set on refresh rotation: the new refresh token keeps the grant's whole scope even when
+   * the access token asked for less (RFC 6749 §6).
+   */
+  refreshScopes?: readonly string[];
+}
+
+/** The token endpoint's success body (RFC 6749 §5.1). */
+export interface IssuedTokens {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope: string;
+  refresh_token?: string;
+}
+
+@Injectable()
+export class TokenService {
+  constructor(
+    private readonly tokens: TokenRepository,
+    private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  newFamilyId(): string {
+    return generateId();
+  }
+
+  /**
+   * Issues an access token, and a refresh token for a confidential client acting for a user.
+   * A public client gets a long-lived access token instead, and no refresh token (Kustvakt:
+   * personal tokens for scripts). Client credentials never get a refresh token.
+   */
+  async issue(grant: GrantToIssue, manager?: EntityManager): Promise<IssuedTokens> {
+    const now = new Date();
+    const withRefresh = grant.username !== null && grant.client.type === 'CONFIDENTIAL';
+    const accessTtl =
+      grant.client.type === 'PUBLIC'
+        ? this.config.publicAccessTokenTtl
+        : this.config.accessTokenTtl;
+    const base = {
+      username: grant.username,
+      clientId: grant.client.id,
+      scope: formatScope(grant.scopes),
+      familyId: grant.familyId,
+      userAuthenticatedAt: grant.userAuthenticatedAt,
+      createdAt: now,
+      revokedAt: null,
+      rotated: false,
+    };
+    const rows: Token[] = [];
+    let refreshToken: string | undefined;
+    let refreshHandle: string | null = null;
+    if (withRefresh) {
+      refreshToken = generateSecret(SECRET_PREFIX.refreshToken);
+      refreshHandle = generateId();
+      const refreshTtl = grant.client.refreshTokenExpiry ?? this.config.refreshTokenTtl;
+      rows.push(
+        Object.assign(new Token(), base, {
+          handle: refreshHandle,
+          digest: digestSecret(refreshToken),
+          type: 'refresh_token' as const,
+          refreshTokenHandle: null,
+          scope: formatScope(grant.refreshScopes ?? grant.scopes),
+          expiresAt: grant.refreshExpiresAt ?? new Date(now.getTime() + refreshTtl * 1000),
+        }),
+      );
+    }
+    const accessToken = generateSecret(SECRET_PREFIX.accessToken);
+    rows.push(
+      Object.assign(new Token(), base, {
+        handle: generateId(),
+        digest: digestSecret(accessToken),
+        type: 'access_token' as const,
+        refreshTokenHandle: refreshHandle,
+        expiresAt: new Date(now.getTime() + accessTtl * 1000),
+      }),
+    );
+    await this.tokens.insert(rows, manager);
+    return {
+      access_token: accessToken,
+      token_type: 'Bearer',
+      expires_in: accessTtl,
+      scope: base.scope,
+      ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
+    };
+  }
+
+  /** Finds a token by its raw bearer value. */
+  findByRawValue(raw: string): Promise<Token | null> {
+    if (!raw.startsWith(SECRET_PREFIX.accessToken) && !raw.startsWith(SECRET_PREFIX.refreshToken)) {
+      return Promise.resolve(null);
+    }
+    return this.tokens.findByDigest(digestSecret(raw));
+  }
+
+  /**
+   * Revokes a token; a refresh token takes the access tokens issued with it along
+   * (RFC 7009 §2.1), in one transaction.
+   */
+  async revoke(token: Token): Promise<void> {
+    const now = new Date();
+    await this.dataSource.transaction(async (manager) => {
+      await this.tokens.revokeByHandle(token.handle, now, manager);
+      if (token.type === 'refresh_token') {
+        await this.tokens.revokeIssuedWith(token.handle, now, manager);
+      }
+    });
+  }
+
+  /**
+   * Revokes a token of this user named by its raw value or its handle (SPEC §4). A token of
+   * another user, or an unknown one, is left alone without saying so.
+   */
+  async revokeOwnToken(username: string, tokenOrHandle: string): Promise<void> {
+    const token =
+      (await this.findByRawValue(tokenOrHandle)) ?? (await this.tokens.findByHandle(tokenOrHandle));
+    if (token && token.username === username) await this.revoke(token);
+  }
+
+  revokeForUserAndClient(username: string, clientId: string): Promise<number> {
+    return this.tokens.revokeForUserAndClient(username, clientId, new Date());
+  }
+
+  listActive(query: ActiveTokenQuery): Promise<{ total: number; tokens: Token[] }> {
+    return this.tokens.findActive(query);
+  }
+}
+
+/** One entry of the token list (SPEC §3) and the admin API. */
+export interface TokenListEntry {
+  token: string;
+  token_type: TokenType;
+  created_date: string;
+  expires_in: number;
+  expires_at: string;
+  user_authentication_time: string | null;
+  scope: string[];
+  client_id: string;
+  client_name: string | null;
+  client_description: string | null;
+  client_url: string | null;
+}
+
+export function toTokenListEntry(token: Token, now: Date): TokenListEntry {
+  return {
+    token: token.handle,
+    token_type: token.type,
+    created_date: token.createdAt.toISOString(),
+    expires_in: Math.max(0, Math.floor((token.expiresAt.getTime() - now.getTime()) / 1000)),
+    expires_at: token.expiresAt.toISOString(),
+    user_authentication_time: token.userAuthenticatedAt?.toISOString() ?? null,
+    scope: token.scope === '' ? [] : token.scope.split(' ').sort(),
+    client_id: token.clientId,
+    client_name: token.client?.name ?? null,
+    client_description: token.client?.description ?? null,
+    client_url: token.client?.url ?? null,
+  };
+}

@@ -1,0 +1,279 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Token } from '../src/tokens/token.entity';
+import { REPO_ROOT, runCli } from './support/processes';
+import {
+  basicAuth,
+  bearer,
+  freshDatabaseUrl,
+  startTestApp,
+  type TestApp,
+} from './support/test-app';
+
+/** The CLI and an app instance share one database, as an operator's shell and the server do. */
+describe('the operator CLI (SPEC §7)', () => {
+  let env: Record<string, string>;
+  let dropDatabase: () => Promise<void>;
+  let t: TestApp | undefined;
+
+  before(async () => {
+    const fresh = await freshDatabaseUrl();
+    const url =
+      fresh.url === 'sqlite::memory:'
+        ? `sqlite:${join(mkdtempSync(join(tmpdir(), 'tokenvakt-cli-')), 'db.sqlite')}`
+        : fresh.url;
+    env = { DATABASE_URL: url };
+    dropDatabase = fresh.drop;
+  });
+  after(async () => {
+    await t?.close();
+    await dropDatabase();
+  });
+
+  const cli = async (args: string[], input?: string): Promise<unknown> => {
+    const result = await runCli(args, env, input);
+    assert.equal(result.code, 0, `${args.join(' ')} failed: ${result.stderr}`);
+    return JSON.parse(result.stdout) as unknown;
+  };
+
+  let superClient: { client_id: string; client_secret: string };
+  let publicClient: { client_id: string };
+
+  it('migrate applies the pending migrations once, and then none', async () => {
+    const first = (await cli(['migrate'])) as { applied: string[] };
+    assert.equal(first.applied.length, 1);
+    assert.match(first.applied[0] ?? '', /^InitialSchema/);
+    assert.deepEqual(await cli(['migrate']), { applied: [] });
+  });
+
+  it('users add takes the password from --password or one line of standard input', async () => {
+    assert.deepEqual(await cli(['users', 'add', 'alice', '--password', 'alice-pw']), {
+      username: 'alice',
+    });
+    assert.deepEqual(await cli(['users', 'add', 'bob'], 'bob pw with spaces\n'), {
+      username: 'bob',
+    });
+    const duplicate = await runCli(['users', 'add', 'alice', '--password', 'x'], env);
+    assert.equal(duplicate.code, 1);
+    assert.equal(duplicate.stdout, '');
+    assert.match(duplicate.stderr, /already exists/);
+  });
+
+  it('clients add prints {"client_id","client_secret"?} as JSON', async () => {
+    superClient = (await cli([
+      'clients',
+      'add',
+      '--name',
+      'Admin dashboard',
+      '--type',
+      'confidential',
+      '--super',
+    ])) as typeof superClient;
+    assert.deepEqual(Object.keys(superClient).sort(), ['client_id', 'client_secret']);
+    assert.match(superClient.client_secret, /^tvs_[A-Za-z0-9_-]{43}$/);
+    publicClient = (await cli([
+      'clients',
+      'add',
+      '--name',
+      'Query script',
+      '--type',
+      'public',
+      '--redirect-uri',
+      'https://script.example/cb',
+      '--url',
+      'https://script.example/',
+      '--description',
+      'A script',
+    ])) as typeof publicClient;
+    assert.deepEqual(Object.keys(publicClient), ['client_id']);
+  });
+
+  it('clients list prints every client and never a secret', async () => {
+    const result = await runCli(['clients', 'list'], env);
+    assert.equal(result.code, 0);
+    const clients = JSON.parse(result.stdout) as Array<Record<string, unknown>>;
+    assert.deepEqual(
+      clients.map((c) => c.client_name),
+      ['Admin dashboard', 'Query script'],
+    );
+    assert.equal(clients[0]?.super, true);
+    assert.equal(clients[1]?.client_redirect_uri, 'https://script.example/cb');
+    assert.ok(!result.stdout.includes(superClient.client_secret));
+    assert.ok(
+      clients.every((c) =>
+        Object.keys(c).every((k) => !k.includes('secret') && !k.includes('digest')),
+      ),
+    );
+  });
+
+  it('the server accepts what the CLI created: the user logs in through the super client', async () => {
+    t = await startTestApp(env);
+    const login = await t
+      .http()
+      .post('/oauth2/token')
+      .auth(superClient.client_id, superClient.client_secret)
+      .type('form')
+      .send({ grant_type: 'password', username: 'bob', password: 'bob pw with spaces' });
+    assert.equal(login.status, 200);
+    assert.equal(login.body.scope, 'all');
+  });
+
+  it("clients revoke-flag --super revokes the client's tokens and ends its password grant; grant restores it", async () => {
+    assert.ok(t);
+    const session = await t
+      .http()
+      .post('/oauth2/token')
+      .auth(superClient.client_id, superClient.client_secret)
+      .type('form')
+      .send({ grant_type: 'password', username: 'alice', password: 'alice-pw' });
+    assert.equal(session.status, 200);
+    assert.deepEqual(await cli(['clients', 'revoke-flag', superClient.client_id, '--super']), {
+      client_id: superClient.client_id,
+      super: false,
+    });
+    const rows = await t.dataSource
+      .getRepository(Token)
+      .findBy({ clientId: superClient.client_id });
+    assert.ok(rows.length >= 2);
+    assert.ok(rows.every((row) => row.revokedAt !== null));
+    const denied = await t
+      .http()
+      .post('/oauth2/token')
+      .auth(superClient.client_id, superClient.client_secret)
+      .type('form')
+      .send({ grant_type: 'password', username: 'alice', password: 'alice-pw' });
+    assert.equal(denied.status, 400);
+    assert.equal(denied.body.error, 'unauthorized_client');
+
+    assert.deepEqual(await cli(['clients', 'grant', superClient.client_id, '--super']), {
+      client_id: superClient.client_id,
+      super: true,
+    });
+    const again = await t
+      .http()
+      .post('/oauth2/token')
+      .auth(superClient.client_id, superClient.client_secret)
+      .type('form')
+      .send({ grant_type: 'password', username: 'alice', password: 'alice-pw' });
+    assert.equal(again.status, 200);
+  });
+
+  it('clients grant --admin sets the admin flag; a public client cannot be made super', async () => {
+    assert.deepEqual(await cli(['clients', 'grant', superClient.client_id, '--admin']), {
+      client_id: superClient.client_id,
+      admin: true,
+    });
+    const refused = await runCli(['clients', 'grant', publicClient.client_id, '--super'], env);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /confidential/);
+    const unknown = await runCli(['clients', 'grant', 'no-such-client', '--super'], env);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /no-such-client/);
+  });
+
+  it('users remove deletes the user and revokes their tokens', async () => {
+    assert.ok(t);
+    const session = await t
+      .http()
+      .post('/oauth2/token')
+      .auth(superClient.client_id, superClient.client_secret)
+      .type('form')
+      .send({ grant_type: 'password', username: 'alice', password: 'alice-pw' });
+    const token = session.body.access_token as string;
+    const before = await t
+      .http()
+      .post('/oauth2/token/list')
+      .set('Authorization', bearer(token))
+      .type('form')
+      .send({
+        super_client_id: superClient.client_id,
+        super_client_secret: superClient.client_secret,
+        token_type: 'access_token',
+      });
+    assert.equal(before.status, 200);
+    assert.deepEqual(await cli(['users', 'remove', 'alice']), { username: 'alice', removed: true });
+    const afterRemoval = await t
+      .http()
+      .post('/oauth2/token/list')
+      .set('Authorization', bearer(token))
+      .type('form')
+      .send({
+        super_client_id: superClient.client_id,
+        super_client_secret: superClient.client_secret,
+        token_type: 'access_token',
+      });
+    assert.equal(afterRemoval.status, 401);
+    const basic = await t
+      .http()
+      .post('/oauth2/token/list')
+      .set('Authorization', basicAuth('alice', 'alice-pw'))
+      .type('form')
+      .send({
+        super_client_id: superClient.client_id,
+        super_client_secret: superClient.client_secret,
+        token_type: 'access_token',
+      });
+    assert.equal(basic.status, 401);
+    const again = await runCli(['users', 'remove', 'alice'], env);
+    assert.equal(again.code, 1);
+  });
+
+  it('tokens purge deletes expired and revoked rows, never a live one', async () => {
+    assert.ok(t);
+    const login = await t
+      .http()
+      .post('/oauth2/token')
+      .auth(superClient.client_id, superClient.client_secret)
+      .type('form')
+      .send({ grant_type: 'password', username: 'bob', password: 'bob pw with spaces' });
+    assert.equal(login.status, 200);
+    const tokens = t.dataSource.getRepository(Token);
+    const live = await tokens
+      .createQueryBuilder('t')
+      .where('t.revoked_at IS NULL')
+      .andWhere('t.expires_at > :now', { now: new Date() })
+      .getCount();
+    const total = await tokens.count();
+    assert.ok(live > 0 && total > live, `live ${live}, total ${total}`);
+    const purged = (await cli(['tokens', 'purge'])) as { deleted: number };
+    assert.equal(purged.deleted, total - live);
+    assert.equal(await tokens.count(), live);
+    assert.deepEqual(await cli(['tokens', 'purge']), { deleted: 0 });
+    const stillWorks = await t
+      .http()
+      .post('/oauth2/token')
+      .auth(superClient.client_id, superClient.client_secret)
+      .type('form')
+      .send({ grant_type: 'refresh_token', refresh_token: login.body.refresh_token as string });
+    assert.equal(stillWorks.status, 200);
+  });
+
+  it('a wrong command prints the usage on stderr and exits 2, with nothing on stdout', async () => {
+    for (const args of [
+      [],
+      ['bogus'],
+      ['clients', 'add', '--name', 'x'],
+      ['clients', 'grant', 'id'],
+    ]) {
+      const result = await runCli(args, env);
+      assert.equal(result.code, 2, args.join(' '));
+      assert.equal(result.stdout, '');
+      assert.match(result.stderr, /usage: npm run -s cli --/);
+    }
+  });
+
+  it('runs as `npm run -s cli -- <command>` with only the JSON on stdout', () => {
+    const result = spawnSync('npm', ['run', '-s', 'cli', '--', 'clients', 'list'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal((JSON.parse(result.stdout) as unknown[]).length, 2);
+  });
+});

@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { MAIN_JS, runNode } from './support/processes';
+import { freshDatabaseUrl } from './support/test-app';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+interface RunningServer {
+  child: ChildProcessWithoutNullStreams;
+  stdout: () => string;
+  stop: () => Promise<void>;
+}
+
+/** Starts `node dist/main.js` in `cwd` and waits until it says it is listening. */
+async function startServer(cwd: string, env: Record<string, string>): Promise<RunningServer> {
+  const child = spawn(process.execPath, [MAIN_JS], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + 30_000;
+  while (!stdout.includes('listening on')) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`server did not start:\n${stdout}\n${stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    child,
+    stdout: () => stdout,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+describe('node dist/main.js', () => {
+  let cwd: string;
+  let env: Record<string, string>;
+  let dropDatabase: () => Promise<void>;
+
+  before(async () => {
+    cwd = mkdtempSync(join(tmpdir(), 'tokenvakt-start-'));
+    const fresh = await freshDatabaseUrl();
+    dropDatabase = fresh.drop;
+    // On SQLite, leave DATABASE_URL unset: the default is ./data/tokenvakt.sqlite in the cwd.
+    env = fresh.url.startsWith('sqlite:') ? {} : { DATABASE_URL: fresh.url };
+    env.PORT = String(await freePort());
+  });
+  after(() => dropDatabase());
+
+  it('on a fresh database, creates one super client, prints it once and writes data/super_client.json (0600)', async () => {
+    const server = await startServer(cwd, env);
+    try {
+      const match = /Created the first super client.*\n(\{.*\})\n/.exec(server.stdout());
+      assert.ok(match?.[1], server.stdout());
+      const printed = JSON.parse(match[1]) as { client_id: string; client_secret: string };
+      const file = join(cwd, 'data/super_client.json');
+      assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), printed);
+      assert.equal(statSync(file).mode & 0o777, 0o600);
+
+      // The printed credentials work against the running server.
+      const res = await fetch(`http://127.0.0.1:${env.PORT}/oauth2/token`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/x-www-form-urlencoded',
+          Authorization: `Basic ${Buffer.from(`${printed.client_id}:${printed.client_secret}`).toString('base64')}`,
+        },
+        body: 'grant_type=client_credentials&scope=search',
+      });
+      assert.equal(res.status, 200);
+      if (!env.DATABASE_URL) assert.ok(statSync(join(cwd, 'data/tokenvakt.sqlite')).size > 0);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('does not create another super client on the next start', async () => {
+    const before = readFileSync(join(cwd, 'data/super_client.json'), 'utf8');
+    const server = await startServer(cwd, env);
+    await server.stop();
+    assert.doesNotMatch(server.stdout(), /Created the first super client/);
+    assert.equal(readFileSync(join(cwd, 'data/super_client.json'), 'utf8'), before);
+  });
+
+  it('reads .env from the working directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tokenvakt-dotenv-'));
+    const port = await freePort();
+    writeFileSync(join(dir, '.env'), `PORT=${port}\nDATABASE_URL=sqlite:./state/db.sqlite\n`);
+    const server = await startServer(dir, {});
+    await server.stop();
+    assert.match(server.stdout(), new RegExp(`listening on http://127.0.0.1:${port}`));
+    assert.ok(statSync(join(dir, 'state/db.sqlite')).size > 0);
+  });
+
+  for (const [variable, value] of [
+    ['ACCESS_TOKEN_TTL', 'abc'],
+    ['AUTHORIZATION_CODE_TTL', '0m'],
+    ['PORT', '99999'],
+    ['DATABASE_URL', 'postgres://localhost/db'],
+    ['LOG_LEVEL', 'loud'],
+    ['MIGRATIONS_RUN', 'maybe'],
+  ] as const) {
+    it(`stops with one line naming ${variable} when it is "${value}"`, async () => {
+      const result = await runNode(MAIN_JS, [], { env: { [variable]: value } });
+      assert.equal(result.code, 1);
+      const lines = result.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, result.stderr);
+      assert.match(lines[0] ?? '', new RegExp(`^tokenvakt: invalid configuration: ${variable}: `));
+    });
+  }
+
+  it('retries an unreachable database with backoff, then stops with one line', async () => {
+    const result = await runNode(MAIN_JS, [], {
+      env: {
+        DATABASE_URL: 'mysql://nobody:nothing@127.0.0.1:1/nowhere',
+        DATABASE_CONNECT_TIMEOUT: '2s',
+      },
+      timeoutMs: 20_000,
+    });
+    assert.equal(result.code, 1);
+    const lines = result.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, result.stderr);
+    assert.match(
+      lines[0] ?? '',
+      /^tokenvakt: could not start: cannot use the database at 127\.0\.0\.1:1: .*ECONNREFUSED/,
+    );
+    // The retries are logged as warnings on stdout before it gives up.
+    assert.ok((result.stdout.match(/retrying in/g) ?? []).length >= 2, result.stdout);
+  });
+});

@@ -1,0 +1,166 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { ClientsService, type ClientRegistration } from '../../src/clients/clients.service';
+import { UsersService } from '../../src/users/users.service';
+import { basicAuth, bearer, type TestApp } from './test-app';
+
+let counter = 0;
+const unique = (prefix: string): string =>
+  `${prefix}${++counter}_${randomBytes(3).toString('hex')}`;
+
+export interface TestUser {
+  username: string;
+  password: string;
+  /** `Authorization: Basic ...` for this user. */
+  basic: string;
+}
+
+export interface TestClient {
+  client_id: string;
+  client_secret?: string;
+  name: string;
+  redirect_uri?: string;
+}
+
+/** Issued tokens as the token endpoint returned them. */
+export interface TokenResponse {
+  access_token: string;
+  token_type: string;
+  expires_in: number;
+  scope: string;
+  refresh_token?: string;
+}
+
+export async function createUser(t: TestApp, username = unique('user')): Promise<TestUser> {
+  const password = `pw-${randomBytes(8).toString('hex')}`;
+  await t.get(UsersService).create(username, password);
+  return { username, password, basic: basicAuth(username, password) };
+}
+
+export async function createClient(
+  t: TestApp,
+  registration: Partial<ClientRegistration> = {},
+): Promise<TestClient> {
+  const name = registration.name ?? unique('client ');
+  const redirectUri =
+    'redirectUri' in registration
+      ? registration.redirectUri
+      : `https://${unique('app')}.example/callback`;
+  const credentials = await t.get(ClientsService).register(
+    {
+      type: 'CONFIDENTIAL',
+      description: `${name}, a test client`,
+      url: 'https://example.org/',
+      ...registration,
+      name,
+      redirectUri,
+    },
+    null,
+  );
+  return { ...credentials, name, redirect_uri: redirectUri };
+}
+
+export function createSuperClient(t: TestApp): Promise<TestClient> {
+  return createClient(t, { isSuper: true, redirectUri: undefined, name: unique('super ') });
+}
+
+export function clientBasic(client: TestClient): string {
+  return basicAuth(client.client_id, client.client_secret ?? '');
+}
+
+/** The super client logs the user in with the password grant; returns its session tokens. */
+export async function login(
+  t: TestApp,
+  superClient: TestClient,
+  user: TestUser,
+): Promise<TokenResponse> {
+  const res = await t
+    .http()
+    .post('/oauth2/token')
+    .set('Authorization', clientBasic(superClient))
+    .type('form')
+    .send({ grant_type: 'password', username: user.username, password: user.password });
+  if (res.status !== 200)
+    throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body as TokenResponse;
+}
+
+export function pkcePair(): { verifier: string; challenge: string } {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
+
+/**
+ * The user authorizes `client` through the super client's session, and the client exchanges
+ * the code: the whole authorization-code flow over HTTP.
+ */
+export async function authorizeAndExchange(
+  t: TestApp,
+  options: { session: TokenResponse; client: TestClient; scope?: string },
+): Promise<TokenResponse> {
+  const code = await authorizeCode(t, options);
+  const pkce = options.client.client_secret === undefined ? codeVerifiers.get(code) : undefined;
+  const res = await t
+    .http()
+    .post('/oauth2/token')
+    .type('form')
+    .send({
+      grant_type: 'authorization_code',
+      code,
+      client_id: options.client.client_id,
+      ...(options.client.client_secret === undefined
+        ? {}
+        : { client_secret: options.client.client_secret }),
+      ...(pkce === undefined ? {} : { code_verifier: pkce }),
+    });
+  if (res.status !== 200)
+    throw new Error(`code exchange failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body as TokenResponse;
+}
+
+const codeVerifiers = new Map<string, string>();
+
+/** Runs the authorize request and returns the code from the redirect. Public clients use PKCE. */
+export async function authorizeCode(
+  t: TestApp,
+  options: { session: TokenResponse; client: TestClient; scope?: string },
+): Promise<string> {
+  const pkce = options.client.client_secret === undefined ? pkcePair() : undefined;
+  const res = await t
+    .http()
+    .get('/oauth2/authorize')
+    .set('Authorization', bearer(options.session.access_token))
+    .query({
+      response_type: 'code',
+      client_id: options.client.client_id,
+      scope: options.scope ?? 'search match_info',
+      state: 'state-1',
+      ...(pkce ? { code_challenge: pkce.challenge, code_challenge_method: 'S256' } : {}),
+    });
+  if (res.status !== 302)
+    throw new Error(`authorize failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const code = new URL(res.headers.location as string).searchParams.get('code');
+  if (code === null)
+    throw new Error(`authorize redirected without a code: ${res.headers.location as string}`);
+  if (pkce) codeVerifiers.set(code, pkce.verifier);
+  return code;
+}
+
+/** POST /oauth2/token/list as the super client for the user behind `authorization`. */
+export function listTokens(
+  t: TestApp,
+  superClient: TestClient,
+  authorization: string,
+  form: Record<string, string> = {},
+) {
+  return t
+    .http()
+    .post('/oauth2/token/list')
+    .set('Authorization', authorization)
+    .type('form')
+    .send({
+      super_client_id: superClient.client_id,
+      super_client_secret: superClient.client_secret ?? '',
+      token_type: 'access_token',
+      ...form,
+    });
+}
