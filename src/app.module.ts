@@ -1,6 +1,7 @@
 import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import type { ValidationError } from 'class-validator';
+import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { AuthorizationModule } from './authorization/authorization.module';
 import { ClientsModule } from './clients/clients.module';
@@ -9,6 +10,9 @@ import { OAuthErrorFilter } from './common/oauth-error.filter';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { MetadataModule } from './metadata/metadata.module';
+import { ThrottleGuard } from './throttling/throttle.guard';
+import { ThrottlingModule } from './throttling/throttling.module';
 import { TokensModule } from './tokens/tokens.module';
 import { UsersModule } from './users/users.module';
 
@@ -31,11 +35,14 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot(config),
+        ThrottlingModule,
         UsersModule,
         AuthModule,
         ClientsModule,
         TokensModule,
         AuthorizationModule,
+        MetadataModule,
+        AdminModule,
       ],
       providers: [
         {
@@ -48,6 +55,7 @@ export class AppModule {
           }),
         },
         { provide: APP_FILTER, useClass: OAuthErrorFilter },
+        { provide: APP_GUARD, useClass: ThrottleGuard },
       ],
     };
   }

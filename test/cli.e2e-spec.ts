@@ -45,7 +45,7 @@ describe('the operator CLI (SPEC §7)', () => {
 
   it('migrate applies the pending migrations once, and then none', async () => {
     const first = (await cli(['migrate'])) as { applied: string[] };
-    assert.equal(first.applied.length, 1);
+    assert.ok(first.applied.length >= 2);
     assert.match(first.applied[0] ?? '', /^InitialSchema/);
     assert.deepEqual(await cli(['migrate']), { applied: [] });
   });

@@ -27,6 +27,7 @@ interface ListEntry {
   client_name: string | null;
   client_description: string | null;
   client_url: string | null;
+  last_used_at: string | null;
 }
 
 describe('POST /oauth2/token/list: two users, three clients each', () => {
@@ -91,6 +92,7 @@ describe('POST /oauth2/token/list: two users, three clients each', () => {
       'created_date',
       'expires_at',
       'expires_in',
+      'last_used_at',
       'scope',
       'token',
       'token_type',
@@ -107,6 +109,8 @@ describe('POST /oauth2/token/list: two users, three clients each', () => {
     assert.equal(entry.client_name, 'EasyPDF Exporter');
     assert.equal(entry.client_url, 'https://easypdf.example/');
     assert.equal(entry.client_description, 'EasyPDF Exporter, a test client');
+    // A third-party client's token is never presented to tokenvakt itself in this flow.
+    assert.equal(entry.last_used_at, null);
     // The handle names the token but is not the token.
     assert.notEqual(entry.token, aliceTokens.get(pdf.client_id)?.access_token);
     assert.doesNotMatch(entry.token, /^tv[arcs]_/);

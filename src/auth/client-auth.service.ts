@@ -28,9 +28,27 @@ export class ClientAuthService {
       throw OAuthError.invalidRequest('super_client_id and super_client_secret are required.');
     }
     const client = await this.verify(clientId, clientSecret);
-    if (!client) throw OAuthError.invalidClient(CLIENT_AUTH_FAILED);
+    if (!client) throw OAuthError.invalidClient(CLIENT_AUTH_FAILED).countsAsFailureOf(clientId);
     if (!client.isSuper) {
       throw new OAuthError(403, 'unauthorized_client', 'The client is not a super client.');
+    }
+    return client;
+  }
+
+  /**
+   * Admin API authentication (SPEC §6): HTTP Basic with an admin client's credentials. Bad or
+   * missing credentials → 401 with a Basic challenge; a real client without the flag → 403.
+   */
+  async authenticateAdminClient(authorization: string | undefined): Promise<Client> {
+    const header = parseAuthorizationHeader(authorization);
+    const decoded =
+      header?.scheme === 'basic' ? decodeBasicCredentials(header.credentials) : undefined;
+    if (!decoded) throw OAuthError.invalidClient(CLIENT_AUTH_FAILED, true);
+    const client = await this.verify(decoded.user, decoded.password);
+    if (!client)
+      throw OAuthError.invalidClient(CLIENT_AUTH_FAILED, true).countsAsFailureOf(decoded.user);
+    if (!client.isAdmin) {
+      throw new OAuthError(403, 'unauthorized_client', 'The client is not an admin client.');
     }
     return client;
   }
@@ -57,7 +75,8 @@ export class ClientAuthService {
         throw OAuthError.invalidClient(CLIENT_AUTH_FAILED, true);
       }
       const client = await this.verify(clientId, secret);
-      if (!client) throw OAuthError.invalidClient(CLIENT_AUTH_FAILED, true);
+      if (!client)
+        throw OAuthError.invalidClient(CLIENT_AUTH_FAILED, true).countsAsFailureOf(clientId);
       return client;
     }
     if (!presented.clientId) {
@@ -69,7 +88,8 @@ export class ClientAuthService {
       return client;
     }
     const client = await this.verify(presented.clientId, presented.clientSecret);
-    if (!client) throw OAuthError.invalidClient(CLIENT_AUTH_FAILED);
+    if (!client)
+      throw OAuthError.invalidClient(CLIENT_AUTH_FAILED).countsAsFailureOf(presented.clientId);
     return client;
   }
 

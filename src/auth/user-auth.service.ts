@@ -4,6 +4,7 @@ import { TokenRepository } from '../tokens/token.repository';
 import { UsersService } from '../users/users.service';
 import type { AuthenticatedUser } from './authenticated-user';
 import { decodeBasicCredentials, parseAuthorizationHeader } from './basic-credentials';
+import { BEARER_IDENTITY } from '../throttling/throttle.guard';
 import { digestSecret, SECRET_PREFIX } from './secrets';
 
 /**
@@ -37,8 +38,13 @@ export class UserAuthService {
       ? await this.tokens.findByDigest(digestSecret(raw))
       : null;
     const now = new Date();
+    if (!token) {
+      // Expired and revoked sessions are everyday traffic; only an unknown token is a guess.
+      throw OAuthError.invalidToken(
+        'The access token is unknown, expired or revoked.',
+      ).countsAsFailureOf(BEARER_IDENTITY);
+    }
     if (
-      !token ||
       token.type !== 'access_token' ||
       token.revokedAt !== null ||
       token.expiresAt.getTime() <= now.getTime()
@@ -52,6 +58,7 @@ export class UserAuthService {
         'The access token was not issued to a super client for a user.',
       );
     }
+    await this.tokens.recordUse(token, now);
     return {
       username: token.username,
       authenticatedAt: token.userAuthenticatedAt ?? token.createdAt,
@@ -60,8 +67,11 @@ export class UserAuthService {
 
   private async authenticateBasic(credentials: string): Promise<AuthenticatedUser> {
     const decoded = decodeBasicCredentials(credentials);
-    if (!decoded || !(await this.users.verifyCredentials(decoded.user, decoded.password))) {
-      throw OAuthError.invalidToken('The username or password is wrong.');
+    if (!decoded) throw OAuthError.invalidToken('The username or password is wrong.');
+    if (!(await this.users.verifyCredentials(decoded.user, decoded.password))) {
+      throw OAuthError.invalidToken('The username or password is wrong.').countsAsFailureOf(
+        decoded.user,
+      );
     }
     return { username: decoded.user, authenticatedAt: new Date() };
   }

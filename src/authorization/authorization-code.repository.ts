@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, IsNull, LessThanOrEqual, type Repository } from 'typeorm';
+import { EntityManager, In, IsNull, LessThanOrEqual, type Repository } from 'typeorm';
 import { AuthorizationCode } from './authorization-code.entity';
 
 @Injectable()
@@ -28,12 +28,23 @@ export class AuthorizationCodeRepository {
     return (result.affected ?? 0) > 0;
   }
 
+  /** Codes of a client that is being deregistered can no longer be redeemed. */
+  async deleteForClient(clientId: string, manager: EntityManager): Promise<void> {
+    await manager.getRepository(AuthorizationCode).delete({ clientId });
+  }
+
   /**
    * Deletes expired codes. A redeemed code is kept until it expires so that a replay inside
    * its lifetime is still recognised and revokes what the first redemption issued.
    */
-  async purgeExpired(now: Date): Promise<number> {
-    const result = await this.codes.delete({ expiresAt: LessThanOrEqual(now) });
-    return result.affected ?? 0;
+  async purgeExpiredBatch(now: Date, limit: number): Promise<number> {
+    const rows = await this.codes.find({
+      select: { digest: true },
+      where: { expiresAt: LessThanOrEqual(now) },
+      take: limit,
+    });
+    if (rows.length === 0) return 0;
+    const result = await this.codes.delete({ digest: In(rows.map((row) => row.digest)) });
+    return result.affected ?? rows.length;
   }
 }

@@ -3,6 +3,7 @@ import { ClientsService } from '../clients/clients.service';
 import type { AppConfig } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
 import { DatabaseModule } from '../database/database.module';
+import { TokenPurgeService } from '../tokens/token-purge.service';
 import { UsersModule } from '../users/users.module';
 
 /** The services the operator CLI needs, without the HTTP layer. */
@@ -11,8 +12,13 @@ export class CliModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: CliModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(config), UsersModule],
-      providers: [ClientsService],
+      // No purge schedule in a one-shot command; `tokens purge` calls the purge directly.
+      imports: [
+        ConfigModule.forRoot({ ...config, purgeInterval: 0 }),
+        DatabaseModule.forRoot(config),
+        UsersModule,
+      ],
+      providers: [ClientsService, TokenPurgeService],
     };
   }
 }

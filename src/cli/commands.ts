@@ -1,10 +1,9 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { parseArgs } from 'node:util';
-import { AuthorizationCodeRepository } from '../authorization/authorization-code.repository';
 import type { Client } from '../clients/client.entity';
 import { ClientsService, type ClientFlag } from '../clients/clients.service';
-import { TokenRepository } from '../tokens/token.repository';
+import { TokenPurgeService } from '../tokens/token-purge.service';
 import { UsersService } from '../users/users.service';
 
 /** A mistake in how the command was called: printed with the usage, exit code 2. */
@@ -54,12 +53,8 @@ export async function runCommand(
       await app.get(ClientsService).setFlag(clientId, flag, action === 'grant');
       return { client_id: clientId, [flag]: action === 'grant' };
     }
-    case 'tokens purge': {
-      const now = new Date();
-      const tokens = await app.get(TokenRepository).purge(now);
-      const codes = await app.get(AuthorizationCodeRepository).purgeExpired(now);
-      return { deleted: tokens + codes };
-    }
+    case 'tokens purge':
+      return { deleted: await app.get(TokenPurgeService).purge() };
     case 'migrate': {
       const applied = await app.get(DataSource).runMigrations({ transaction: 'each' });
       return { applied: applied.map((m) => m.name) };

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, type Repository } from 'typeorm';
+import { type EntityManager, In, type Repository } from 'typeorm';
 import { Client } from './client.entity';
 
 @Injectable()
@@ -13,6 +13,23 @@ export class ClientRepository {
 
   findByIds(ids: readonly string[]): Promise<Client[]> {
     return ids.length === 0 ? Promise.resolve([]) : this.clients.findBy({ id: In([...ids]) });
+  }
+
+  /** Clients a user registered, super clients excepted, sorted by name. */
+  findRegisteredBy(username: string): Promise<Client[]> {
+    return this.clients.find({
+      where: { registeredBy: username, isSuper: false },
+      order: { name: 'ASC', id: 'ASC' },
+    });
+  }
+
+  /** These clients, super clients excepted, sorted by name. */
+  findNonSuperByIds(ids: readonly string[]): Promise<Client[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.clients.find({
+      where: { id: In([...ids]), isSuper: false },
+      order: { name: 'ASC', id: 'ASC' },
+    });
   }
 
   findAll(): Promise<Client[]> {
@@ -30,5 +47,9 @@ export class ClientRepository {
   async update(id: string, changes: Partial<Omit<Client, 'id'>>): Promise<boolean> {
     const result = await this.clients.update({ id }, changes);
     return (result.affected ?? 0) > 0;
+  }
+
+  async delete(id: string, manager: EntityManager): Promise<void> {
+    await manager.getRepository(Client).delete({ id });
   }
 }

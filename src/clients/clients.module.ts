@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
-import { ClientRegistrationController } from './client-registration.controller';
+import { ClientsController } from './clients.controller';
 import { ClientsService } from './clients.service';
 
 @Module({
   imports: [AuthModule],
-  controllers: [ClientRegistrationController],
+  controllers: [ClientsController],
   providers: [ClientsService],
   exports: [ClientsService],
 })

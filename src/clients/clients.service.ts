@@ -1,6 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { digestSecret, generateId, generateSecret, SECRET_PREFIX } from '../auth/secrets';
+import { AuthorizationCodeRepository } from '../authorization/authorization-code.repository';
 import { OAuthError } from '../common/oauth-error';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { TokenRepository } from '../tokens/token.repository';
 import { Client, type ClientType } from './client.entity';
 import { ClientRepository } from './client.repository';
@@ -25,6 +28,23 @@ export interface RegisteredClient {
 
 export type ClientFlag = 'super' | 'admin';
 
+/** `filter_by` of POST /oauth2/client/list (SPEC §4). */
+export type ClientListFilter = 'owned_only' | 'authorized_only';
+export const CLIENT_LIST_FILTERS: readonly ClientListFilter[] = ['owned_only', 'authorized_only'];
+
+/** A client as its users see it (SPEC §4); the last three fields only for its registrant. */
+export interface ClientInfo {
+  client_id: string;
+  client_name: string;
+  client_type: ClientType;
+  client_description: string | null;
+  client_url: string | null;
+  client_redirect_uri?: string | null;
+  registration_date?: string;
+  /** Seconds; the effective value (the client's own or REFRESH_TOKEN_TTL); null for public. */
+  refresh_token_expiry?: number | null;
+}
+
 /** The longest refresh token lifetime a client may ask for (SPEC §6): one year. */
 export const MAX_REFRESH_TOKEN_EXPIRY = 31_536_000;
 
@@ -33,7 +53,91 @@ export class ClientsService {
   constructor(
     private readonly clients: ClientRepository,
     private readonly tokens: TokenRepository,
+    private readonly codes: AuthorizationCodeRepository,
+    private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /** The client, or 400 invalid_request: for `client_id` filters that must name a client. */
+  async requireExisting(clientId: string): Promise<Client> {
+    const client = await this.clients.findById(clientId);
+    if (!client) throw OAuthError.invalidRequest('client_id names no client.');
+    return client;
+  }
+
+  /** Clients the user registered, or clients holding a live token of the user; never super. */
+  async listForUser(username: string, filter: ClientListFilter): Promise<ClientInfo[]> {
+    const clients =
+      filter === 'owned_only'
+        ? await this.clients.findRegisteredBy(username)
+        : await this.clients.findNonSuperByIds(
+            await this.tokens.findClientIdsWithLiveTokens(username, new Date()),
+          );
+    return clients.map((client) => this.describe(client, username));
+  }
+
+  async info(clientId: string, username: string): Promise<ClientInfo> {
+    const client = await this.clients.findById(clientId);
+    if (!client) throw OAuthError.notFound(`No client "${clientId}".`);
+    return this.describe(client, username);
+  }
+
+  /**
+   * Deletes a client its registrant no longer wants, revoking all its tokens and deleting its
+   * codes in one transaction (SPEC §6).
+   */
+  async deregister(clientId: string, username: string): Promise<void> {
+    await this.requireRegistrant(clientId, username);
+    await this.dataSource.transaction(async (manager) => {
+      await this.tokens.revokeForClient(clientId, new Date(), manager);
+      await this.codes.deleteForClient(clientId, manager);
+      await this.clients.delete(clientId, manager);
+    });
+  }
+
+  /** Gives a confidential client a new secret; the old one stops working at once. */
+  async resetSecret(clientId: string, username: string): Promise<RegisteredClient> {
+    const client = await this.requireRegistrant(clientId, username);
+    if (client.type !== 'CONFIDENTIAL') {
+      throw OAuthError.invalidRequest('Public clients have no secret to reset.');
+    }
+    const secret = generateSecret(SECRET_PREFIX.clientSecret);
+    await this.clients.update(clientId, { secretDigest: digestSecret(secret) });
+    return { client_id: clientId, client_secret: secret };
+  }
+
+  private async requireRegistrant(clientId: string, username: string): Promise<Client> {
+    const client = await this.clients.findById(clientId);
+    if (!client) throw OAuthError.notFound(`No client "${clientId}".`);
+    if (client.registeredBy !== username) {
+      throw new OAuthError(
+        403,
+        'access_denied',
+        'Only the user who registered the client may do this.',
+      );
+    }
+    return client;
+  }
+
+  private describe(client: Client, username: string): ClientInfo {
+    const info: ClientInfo = {
+      client_id: client.id,
+      client_name: client.name,
+      client_type: client.type,
+      client_description: client.description,
+      client_url: client.url,
+    };
+    if (client.registeredBy !== username) return info;
+    return {
+      ...info,
+      client_redirect_uri: client.redirectUri,
+      registration_date: client.registrationDate.toISOString(),
+      refresh_token_expiry:
+        client.type === 'CONFIDENTIAL'
+          ? (client.refreshTokenExpiry ?? this.config.refreshTokenTtl)
+          : null,
+    };
+  }
 
   /** Registers a client (SPEC §6 rules); `registeredBy` is the user, or null for an operator. */
   async register(

@@ -1,5 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import { FailureThrottle } from '../throttling/failure-throttle.service';
+import { requestSource } from '../throttling/throttle.guard';
 import { OAuthError, type OAuthErrorCode } from './oauth-error';
 
 /** Status → error code for framework errors that are not OAuthErrors (unknown route, etc.). */
@@ -79,9 +81,21 @@ export function sendOAuthError(res: Response, error: OAuthError): void {
 export class OAuthErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('OAuthErrorFilter');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
+  constructor(private readonly throttle: FailureThrottle) {}
+
+  async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
+    const http = host.switchToHttp();
+    const res = http.getResponse<Response>();
     if (res.headersSent) return;
-    sendOAuthError(res, toOAuthError(exception, this.logger));
+    const error = toOAuthError(exception, this.logger);
+    if (error.failedCredential !== undefined) {
+      // Counted before answering, so a client cannot outrun its own count.
+      await this.throttle
+        .recordFailure(requestSource(http.getRequest<Request>()), error.failedCredential)
+        .catch((e: unknown) =>
+          this.logger.error(`could not count a failed credential: ${String(e)}`),
+        );
+    }
+    sendOAuthError(res, error);
   }
 }

@@ -23,6 +23,12 @@ export type OAuthErrorCode =
   | 'temporarily_unavailable';
 
 export class OAuthError extends Error {
+  /**
+   * Set when a presented secret, password or bearer token was wrong: the identity it was
+   * presented for, counted by the brute-force throttle (SPEC §2).
+   */
+  failedCredential?: string;
+
   constructor(
     readonly status: number,
     readonly code: OAuthErrorCode,
@@ -30,6 +36,12 @@ export class OAuthError extends Error {
     readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(`${code}: ${description}`);
+  }
+
+  /** Marks this error as a failed credential check of `identity`. */
+  countsAsFailureOf(identity: string): this {
+    this.failedCredential = identity;
+    return this;
   }
 
   static invalidRequest(description: string): OAuthError {

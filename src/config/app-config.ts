@@ -14,6 +14,8 @@ export interface AppConfig {
   readonly database: DatabaseConfig;
   readonly host: string;
   readonly port: number;
+  /** The public base URL clients reach tokenvakt at (RFC 8414 `issuer`). */
+  readonly issuer: string;
   /** Access tokens issued together with a refresh token (seconds). */
   readonly accessTokenTtl: number;
   /** Access tokens for public clients, which get no refresh token (seconds). */
@@ -25,6 +27,16 @@ export interface AppConfig {
   readonly scopes: readonly string[];
   readonly logLevel: LogLevel;
   readonly migrationsRun: boolean;
+  /** Seconds between scheduled purges of expired and revoked rows; 0 turns them off. */
+  readonly purgeInterval: number;
+  /** Rows deleted per statement by a purge, so no purge holds the token table for long. */
+  readonly purgeBatchSize: number;
+  /** Failed credential checks per source and identity before 429; 0 turns throttling off. */
+  readonly rateLimitMaxFailures: number;
+  /** The window those failures are counted in (seconds). */
+  readonly rateLimitWindow: number;
+  /** Redis shared by all instances for the failure counts; in memory when absent. */
+  readonly rateLimitRedisUrl: string | undefined;
   /** How long start-up waits for an unreachable database before giving up (seconds). */
   readonly databaseConnectTimeout: number;
 }
@@ -142,9 +154,45 @@ function parseScopes(raw: string): string[] {
   return [...new Set(scopes.filter((s) => s !== ALL_SCOPE))].sort();
 }
 
+/** An http(s) URL without query or fragment; the trailing slash is dropped (RFC 8414 §2). */
+function parseIssuer(raw: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
+    throw new ConfigError(
+      'ISSUER',
+      `expected an http(s) URL without query or fragment, got "${raw}"`,
+    );
+  }
+  return url.toString().replace(/\/$/, '');
+}
+
 function parseLogLevel(raw: string): LogLevel {
   if (raw === 'error' || raw === 'warn' || raw === 'info' || raw === 'debug') return raw;
   throw new ConfigError('LOG_LEVEL', `expected error, warn, info or debug, got "${raw}"`);
+}
+
+function parseInteger(variable: string, raw: string, min: number, max: number): number {
+  const n = /^\d{1,9}$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= min && n <= max)) {
+    throw new ConfigError(variable, `expected a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+function parseRedisUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^rediss?:\/\/[^/\s]+/.test(raw)) {
+    throw new ConfigError(
+      'RATE_LIMIT_REDIS_URL',
+      'expected redis://host:port or rediss://host:port',
+    );
+  }
+  return raw;
 }
 
 function parseBoolean(variable: string, raw: string): boolean {
@@ -161,10 +209,15 @@ export function loadConfig(env: Environment): AppConfig {
     const raw = env[name];
     return raw === undefined || raw === '' ? fallback : raw;
   };
+  const host = value('HOST', '127.0.0.1');
+  const port = parsePort(value('PORT', '8089'));
   return {
     database: parseDatabaseUrl(value('DATABASE_URL', 'sqlite:./data/tokenvakt.sqlite')),
-    host: value('HOST', '127.0.0.1'),
-    port: parsePort(value('PORT', '8089')),
+    host,
+    port,
+    issuer: parseIssuer(
+      value('ISSUER', `http://${host.includes(':') ? `[${host}]` : host}:${port}`),
+    ),
     accessTokenTtl: parseDuration('ACCESS_TOKEN_TTL', value('ACCESS_TOKEN_TTL', '1d')),
     publicAccessTokenTtl: parseDuration(
       'PUBLIC_ACCESS_TOKEN_TTL',
@@ -178,6 +231,19 @@ export function loadConfig(env: Environment): AppConfig {
     scopes: parseScopes(value('SCOPES', KORAP_SCOPES.join(','))),
     logLevel: parseLogLevel(value('LOG_LEVEL', 'info')),
     migrationsRun: parseBoolean('MIGRATIONS_RUN', value('MIGRATIONS_RUN', 'true')),
+    purgeInterval:
+      value('PURGE_INTERVAL', '1h') === '0'
+        ? 0
+        : parseDuration('PURGE_INTERVAL', value('PURGE_INTERVAL', '1h')),
+    purgeBatchSize: parseInteger('PURGE_BATCH_SIZE', value('PURGE_BATCH_SIZE', '1000'), 1, 100_000),
+    rateLimitMaxFailures: parseInteger(
+      'RATE_LIMIT_MAX_FAILURES',
+      value('RATE_LIMIT_MAX_FAILURES', '10'),
+      0,
+      1_000_000,
+    ),
+    rateLimitWindow: parseDuration('RATE_LIMIT_WINDOW', value('RATE_LIMIT_WINDOW', '5m')),
+    rateLimitRedisUrl: parseRedisUrl(env.RATE_LIMIT_REDIS_URL),
     databaseConnectTimeout: parseDuration(
       'DATABASE_CONNECT_TIMEOUT',
       value('DATABASE_CONNECT_TIMEOUT', '30s'),

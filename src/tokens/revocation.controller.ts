@@ -2,7 +2,7 @@ import { Body, Controller, Headers, HttpCode, Post, UseGuards } from '@nestjs/co
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { ClientAuthService } from '../auth/client-auth.service';
 import { CurrentUser, UserAuthGuard } from '../auth/user-auth.guard';
-import { ClientRepository } from '../clients/client.repository';
+import { ClientsService } from '../clients/clients.service';
 import { FormBodyGuard } from '../common/content-type.guard';
 import { OAuthError } from '../common/oauth-error';
 import { oauth2Routes } from '../common/oauth2-routes';
@@ -14,7 +14,7 @@ import { TokenService } from './token.service';
 export class RevocationController {
   constructor(
     private readonly clientAuth: ClientAuthService,
-    private readonly clients: ClientRepository,
+    private readonly clients: ClientsService,
     private readonly tokens: TokenService,
   ) {}
 
@@ -61,9 +61,7 @@ export class RevocationController {
   ): Promise<void> {
     await this.clientAuth.authenticateSuperClient(form.super_client_id, form.super_client_secret);
     if (!form.client_id) throw OAuthError.invalidRequest('client_id is required.');
-    if (!(await this.clients.findById(form.client_id))) {
-      throw OAuthError.invalidRequest('client_id names no client.');
-    }
+    await this.clients.requireExisting(form.client_id);
     await this.tokens.revokeForUserAndClient(user.username, form.client_id);
   }
 }

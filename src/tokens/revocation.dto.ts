@@ -1,6 +1,6 @@
 import { FormField } from '../common/form-field.decorator';
 
-/** POST /oauth2/revoke (RFC 7009 §2.1). */
+/** POST /oauth2/revoke (RFC 7009 §2.1) and POST /oauth2/introspect (RFC 7662 §2.1). */
 export class RevokeRequestDto {
   @FormField(256) token?: string;
   @FormField(32) token_type_hint?: string;

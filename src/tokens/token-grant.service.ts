@@ -165,7 +165,9 @@ export class TokenGrantService {
       throw OAuthError.invalidRequest('username and password are required.');
     }
     if (!(await this.users.verifyCredentials(form.username, form.password))) {
-      throw OAuthError.invalidGrant('The username or password is wrong.');
+      throw OAuthError.invalidGrant('The username or password is wrong.').countsAsFailureOf(
+        form.username,
+      );
     }
     const scopes =
       form.scope === undefined ? [ALL_SCOPE] : this.scopes.grantable(form.scope, client);

@@ -3,9 +3,8 @@ import type { Response } from 'express';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { ClientAuthService } from '../auth/client-auth.service';
 import { CurrentUser, UserAuthGuard } from '../auth/user-auth.guard';
-import { ClientRepository } from '../clients/client.repository';
+import { ClientsService } from '../clients/clients.service';
 import { FormBodyGuard } from '../common/content-type.guard';
-import { OAuthError } from '../common/oauth-error';
 import { NO_STORE_HEADERS, oauth2Routes } from '../common/oauth2-routes';
 import { parsePaging, parseTokenType } from './token-list-paging';
 import { TokenListRequestDto } from './token-list.dto';
@@ -17,7 +16,7 @@ import { TokenService, toTokenListEntry, type TokenListEntry } from './token.ser
 export class TokenListController {
   constructor(
     private readonly clientAuth: ClientAuthService,
-    private readonly clients: ClientRepository,
+    private readonly clients: ClientsService,
     private readonly tokens: TokenService,
   ) {}
 
@@ -34,9 +33,7 @@ export class TokenListController {
       form.super_client_id,
       form.super_client_secret,
     );
-    if (form.client_id !== undefined && !(await this.clients.findById(form.client_id))) {
-      throw OAuthError.invalidRequest('client_id names no client.');
-    }
+    if (form.client_id !== undefined) await this.clients.requireExisting(form.client_id);
     const paging = parsePaging(form);
     const now = new Date();
     const { total, tokens } = await this.tokens.listActive({

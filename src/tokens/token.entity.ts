@@ -61,6 +61,13 @@ export class Token {
   @Column(dateTimeColumn('revoked_at', true))
   revokedAt!: Date | null;
 
+  /**
+   * When an access token was last presented as a bearer or introspected. Written at most
+   * once a minute per token, so the hot path does not write on every request.
+   */
+  @Column(dateTimeColumn('last_used_at', true))
+  lastUsedAt!: Date | null;
+
   /** A refresh token revoked because it was exchanged; presenting it again is reuse. */
   @Column(flagColumn('rotated'))
   rotated!: boolean;

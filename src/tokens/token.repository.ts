@@ -1,13 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, IsNull, LessThanOrEqual, Not, type Repository } from 'typeorm';
+import { EntityManager, In, IsNull, type Repository } from 'typeorm';
 import { Client } from '../clients/client.entity';
-import { Token, type TokenType } from './token.entity';
+import { Token, TOKEN_TYPES, type TokenType } from './token.entity';
+
+const LAST_USED_RESOLUTION_MS = 60_000;
 
 /** What the token list (SPEC §3) and the admin API select. */
 export interface ActiveTokenQuery {
   username: string;
-  type: TokenType;
+  /** One type, or both when absent (admin API). */
+  type?: TokenType;
   now: Date;
   /** Only tokens issued to this client. */
   clientId?: string;
@@ -57,7 +60,7 @@ export class TokenRepository {
     const qb = this.tokens
       .createQueryBuilder('t')
       .where('t.username = :username', { username: query.username })
-      .andWhere('t.type = :type', { type: query.type })
+      .andWhere('t.type IN (:...types)', { types: query.type ? [query.type] : TOKEN_TYPES })
       .andWhere('t.expires_at > :now', { now: query.now })
       .andWhere('t.revoked_at IS NULL');
     if (query.clientId !== undefined) {
@@ -130,15 +133,57 @@ export class TokenRepository {
     return result.affected ?? 0;
   }
 
-  async revokeForClient(clientId: string, now: Date): Promise<number> {
-    const result = await this.tokens.update({ clientId, revokedAt: IsNull() }, { revokedAt: now });
+  async revokeForClient(clientId: string, now: Date, manager?: EntityManager): Promise<number> {
+    const result = await this.repo(manager).update(
+      { clientId, revokedAt: IsNull() },
+      { revokedAt: now },
+    );
     return result.affected ?? 0;
   }
 
-  /** Deletes expired and revoked rows; never a live token. */
-  async purge(now: Date): Promise<number> {
-    const expired = await this.tokens.delete({ expiresAt: LessThanOrEqual(now) });
-    const revoked = await this.tokens.delete({ revokedAt: Not(IsNull()) });
-    return (expired.affected ?? 0) + (revoked.affected ?? 0);
+  /** The clients holding a live token (of either type) of this user. */
+  async findClientIdsWithLiveTokens(username: string, now: Date): Promise<string[]> {
+    const rows = await this.tokens
+      .createQueryBuilder('t')
+      .select('DISTINCT t.client_id', 'clientId')
+      .where('t.username = :username', { username })
+      .andWhere('t.type IN (:...types)', { types: ['access_token', 'refresh_token'] })
+      .andWhere('t.expires_at > :now', { now })
+      .andWhere('t.revoked_at IS NULL')
+      .getRawMany<{ clientId: string }>();
+    return rows.map((row) => row.clientId);
+  }
+
+  /**
+   * Records that an access token was used (as a bearer, or introspected), to the minute: a
+   * token read less than a minute after its last recorded use costs no write at all, and the
+   * conditional update keeps concurrent requests from writing twice.
+   */
+  async recordUse(token: Token, now: Date): Promise<void> {
+    const since = now.getTime() - LAST_USED_RESOLUTION_MS;
+    if (token.lastUsedAt !== null && token.lastUsedAt.getTime() > since) return;
+    await this.tokens
+      .createQueryBuilder()
+      .update(Token)
+      .set({ lastUsedAt: now })
+      .where('handle = :handle', { handle: token.handle })
+      .andWhere('(last_used_at IS NULL OR last_used_at <= :since)', { since: new Date(since) })
+      .execute();
+  }
+
+  /**
+   * Deletes at most `limit` expired or revoked rows and returns how many it deleted. Neither
+   * state is ever undone, so a row selected here cannot have become live before the delete.
+   */
+  async purgeBatch(now: Date, limit: number): Promise<number> {
+    const rows = await this.tokens
+      .createQueryBuilder('t')
+      .select('t.handle', 'handle')
+      .where('(t.expires_at <= :now OR t.revoked_at IS NOT NULL)', { now })
+      .limit(limit)
+      .getRawMany<{ handle: string }>();
+    if (rows.length === 0) return 0;
+    const result = await this.tokens.delete({ handle: In(rows.map((row) => row.handle)) });
+    return result.affected ?? rows.length;
   }
 }

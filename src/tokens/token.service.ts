@@ -24,6 +24,19 @@ export interface GrantToIssue {
   refreshScopes?: readonly string[];
 }
 
+export type IntrospectionResponse =
+  | { active: false }
+  | {
+      active: true;
+      scope: string;
+      client_id: string;
+      username?: string;
+      token_type: 'Bearer' | 'refresh_token';
+      exp: number;
+      iat: number;
+      sub: string;
+    };
+
 /** The token endpoint's success body (RFC 6749 §5.1). */
 export interface IssuedTokens {
   access_token: string;
@@ -66,6 +79,7 @@ export class TokenService {
       createdAt: now,
       revokedAt: null,
       rotated: false,
+      lastUsedAt: null,
     };
     const rows: Token[] = [];
     let refreshToken: string | undefined;
@@ -105,6 +119,31 @@ export class TokenService {
     };
   }
 
+  /**
+   * RFC 7662 §2.2. Anything but a live token answers `{active: false}` and nothing else, so
+   * the answer tells nothing about tokens that are unknown, expired or revoked.
+   */
+  async introspect(raw: string): Promise<IntrospectionResponse> {
+    const token = await this.findByRawValue(raw);
+    const now = new Date();
+    if (!token || token.revokedAt !== null || token.expiresAt.getTime() <= now.getTime()) {
+      return { active: false };
+    }
+    if (token.type === 'access_token') await this.tokens.recordUse(token, now);
+    return {
+      active: true,
+      scope: token.scope,
+      client_id: token.clientId,
+      ...(token.username === null ? {} : { username: token.username }),
+      // RFC 7662 takes token_type from RFC 6749 §7.1; a refresh token has no such type.
+      token_type: token.type === 'access_token' ? 'Bearer' : 'refresh_token',
+      exp: Math.floor(token.expiresAt.getTime() / 1000),
+      iat: Math.floor(token.createdAt.getTime() / 1000),
+      // A client-credentials token acts for the client itself.
+      sub: token.username ?? token.clientId,
+    };
+  }
+
   /** Finds a token by its raw bearer value. */
   findByRawValue(raw: string): Promise<Token | null> {
     if (!raw.startsWith(SECRET_PREFIX.accessToken) && !raw.startsWith(SECRET_PREFIX.refreshToken)) {
@@ -137,6 +176,16 @@ export class TokenService {
     if (token && token.username === username) await this.revoke(token);
   }
 
+  /** Admin API: revokes the user's token with this handle; anything else changes nothing. */
+  async revokeUserTokenByHandle(username: string, handle: string): Promise<void> {
+    const token = await this.tokens.findByHandle(handle);
+    if (token && token.username === username) await this.revoke(token);
+  }
+
+  revokeForUser(username: string): Promise<number> {
+    return this.tokens.revokeForUser(username, new Date());
+  }
+
   revokeForUserAndClient(username: string, clientId: string): Promise<number> {
     return this.tokens.revokeForUserAndClient(username, clientId, new Date());
   }
@@ -159,6 +208,8 @@ export interface TokenListEntry {
   client_name: string | null;
   client_description: string | null;
   client_url: string | null;
+  /** When an access token was last used as a bearer or introspected (to the minute). */
+  last_used_at: string | null;
 }
 
 export function toTokenListEntry(token: Token, now: Date): TokenListEntry {
@@ -174,5 +225,6 @@ export function toTokenListEntry(token: Token, now: Date): TokenListEntry {
     client_name: token.client?.name ?? null,
     client_description: token.client?.description ?? null,
     client_url: token.client?.url ?? null,
+    last_used_at: token.lastUsedAt?.toISOString() ?? null,
   };
 }

@@ -1,4 +1,5 @@
 import { InitialSchema1795439966285 } from './1795439966285-InitialSchema';
+import { TokenLastUsedAt1795441290671 } from './1795441290671-TokenLastUsedAt';
 
 /** Every migration of the mysql schema, oldest first. */
-export const MYSQL_MIGRATIONS = [InitialSchema1795439966285];
+export const MYSQL_MIGRATIONS = [InitialSchema1795439966285, TokenLastUsedAt1795441290671];

@@ -1,4 +1,5 @@
 import { InitialSchema1795439964894 } from './1795439964894-InitialSchema';
+import { TokenLastUsedAt1795441287280 } from './1795441287280-TokenLastUsedAt';
 
 /** Every migration of the sqlite schema, oldest first. */
-export const SQLITE_MIGRATIONS = [InitialSchema1795439964894];
+export const SQLITE_MIGRATIONS = [InitialSchema1795439964894, TokenLastUsedAt1795441287280];

@@ -1,0 +1,98 @@
+import {
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Query,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
+import type { Response } from 'express';
+import { createHash } from 'node:crypto';
+import { ClientsService } from '../clients/clients.service';
+import { parsePaging, parseTokenType } from '../tokens/token-list-paging';
+import { TokenService, toTokenListEntry, type TokenListEntry } from '../tokens/token.service';
+import { AdminClientGuard } from './admin-client.guard';
+import { AdminTokenQueryDto } from './admin-token-query.dto';
+
+/**
+ * The admin API (SPEC §6): an operator's dashboard lists and revokes a user's tokens without
+ * the user's session, as Onegini's token API does. Unlike the super-client list it shows every
+ * client's tokens, super clients' sessions included, and both types when token_type is absent.
+ */
+@Controller('admin/users/:username/tokens')
+@UseGuards(AdminClientGuard)
+export class AdminTokensController {
+  constructor(
+    private readonly tokens: TokenService,
+    private readonly clients: ClientsService,
+  ) {}
+
+  @Get()
+  async list(
+    @Param('username') username: string,
+    @Query() query: AdminTokenQueryDto,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
+    const type = query.token_type === undefined ? undefined : parseTokenType(query.token_type);
+    if (query.client_id !== undefined) await this.clients.requireExisting(query.client_id);
+    const paging = parsePaging(query);
+    const now = new Date();
+    const { total, tokens } = await this.tokens.listActive({
+      username,
+      type,
+      now,
+      clientId: query.client_id,
+      start: paging.countsOnly ? 0 : paging.start,
+      maxResults: paging.countsOnly ? 0 : paging.maxResults,
+    });
+    // The ETag names the set of live tokens on this page, not the representation: it changes
+    // when a token is issued, revoked or expires, but not as expires_in counts down.
+    const etag = `"${createHash('sha256')
+      .update(
+        JSON.stringify([
+          type ?? null,
+          query.client_id ?? null,
+          paging,
+          total,
+          tokens.map((t) => t.handle),
+        ]),
+      )
+      .digest('base64url')}"`;
+    res.set({ 'Cache-Control': 'no-cache', ETag: etag, 'X-Total-Count': String(total) });
+    if (ifNoneMatch !== undefined && matchesETag(ifNoneMatch, etag)) {
+      res.status(304).end();
+      return;
+    }
+    const body: TokenListEntry[] | { count: number } = paging.countsOnly
+      ? { count: total }
+      : tokens.map((t) => toTokenListEntry(t, now));
+    res.status(200).json(body);
+  }
+
+  /** Revokes one of the user's tokens; 204 also when nothing matched (as Onegini). */
+  @Delete(':handle')
+  @HttpCode(204)
+  async revokeOne(
+    @Param('username') username: string,
+    @Param('handle') handle: string,
+  ): Promise<void> {
+    await this.tokens.revokeUserTokenByHandle(username, handle);
+  }
+
+  /** Revokes every token of the user. */
+  @Delete()
+  @HttpCode(204)
+  async revokeAll(@Param('username') username: string): Promise<void> {
+    await this.tokens.revokeForUser(username);
+  }
+}
+
+/** If-None-Match (RFC 9110 §13.1.2): `*`, or a list of entity tags compared weakly. */
+function matchesETag(header: string, etag: string): boolean {
+  if (header.trim() === '*') return true;
+  return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag);
+}

@@ -1,0 +1,58 @@
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import { decodeBasicCredentials, parseAuthorizationHeader } from '../auth/basic-credentials';
+import { FailureThrottle } from './failure-throttle.service';
+
+/** The form fields that name whom a request authenticates as. */
+const IDENTITY_FIELDS = ['client_id', 'super_client_id', 'username'] as const;
+
+/** The identity name recorded for failed bearer tokens (they carry no name of their own). */
+export const BEARER_IDENTITY = 'bearer';
+
+/**
+ * Runs before every route: refuses a request whose source is blocked for one of the
+ * identities it presents (FailureThrottle). The failures themselves are recorded by the
+ * exception filter, which sees which credential failed.
+ */
+@Injectable()
+export class ThrottleGuard implements CanActivate {
+  constructor(private readonly throttle: FailureThrottle) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (!this.throttle.enabled) return true;
+    const request = context.switchToHttp().getRequest<Request>();
+    await this.throttle.assertNotBlocked(requestSource(request), presentedIdentities(request));
+    return true;
+  }
+}
+
+export function requestSource(request: Request): string {
+  return request.ip ?? request.socket.remoteAddress ?? 'unknown';
+}
+
+function presentedIdentities(request: Request): string[] {
+  const identities: string[] = [];
+  const header = parseAuthorizationHeader(request.headers.authorization);
+  if (header?.scheme === 'bearer') identities.push(BEARER_IDENTITY);
+  if (header?.scheme === 'basic') {
+    const user = decodeBasicCredentials(header.credentials)?.user;
+    if (user !== undefined) identities.push(user, safeDecode(user));
+  }
+  const body: unknown = request.body;
+  if (typeof body === 'object' && body !== null) {
+    for (const field of IDENTITY_FIELDS) {
+      const value = (body as Record<string, unknown>)[field];
+      if (typeof value === 'string' && value !== '') identities.push(value);
+    }
+  }
+  return [...new Set(identities)];
+}
+
+/** Client ids in Basic credentials are form-encoded (RFC 6749 §2.3.1). */
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '));
+  } catch {
+    return value;
+  }
+}

@@ -1,0 +1,38 @@
+import { Body, Controller, Headers, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
+import type { Response } from 'express';
+import { ClientAuthService } from '../auth/client-auth.service';
+import { FormBodyGuard } from '../common/content-type.guard';
+import { OAuthError } from '../common/oauth-error';
+import { NO_STORE_HEADERS, oauth2Routes } from '../common/oauth2-routes';
+import { RevokeRequestDto } from './revocation.dto';
+import { TokenService, type IntrospectionResponse } from './token.service';
+
+@Controller(oauth2Routes())
+@UseGuards(FormBodyGuard)
+export class IntrospectionController {
+  constructor(
+    private readonly clientAuth: ClientAuthService,
+    private readonly tokens: TokenService,
+  ) {}
+
+  /** POST /oauth2/introspect (RFC 7662), for confidential clients such as resource servers. */
+  @Post('introspect')
+  @HttpCode(200)
+  async introspect(
+    @Headers('authorization') authorization: string | undefined,
+    @Body() form: RevokeRequestDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<IntrospectionResponse> {
+    const client = await this.clientAuth.authenticateAtEndpoint({
+      authorization,
+      clientId: form.client_id,
+      clientSecret: form.client_secret,
+    });
+    if (client.type !== 'CONFIDENTIAL') {
+      throw OAuthError.invalidClient('Only confidential clients may introspect tokens.');
+    }
+    if (!form.token) throw OAuthError.invalidRequest('token is required.');
+    res.set(NO_STORE_HEADERS);
+    return this.tokens.introspect(form.token);
+  }
+}
