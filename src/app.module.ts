@@ -10,6 +10,8 @@ import { OAuthErrorFilter } from './common/oauth-error.filter';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { ObservabilityModule } from './observability/observability.module';
 import { MetadataModule } from './metadata/metadata.module';
 import { ThrottleGuard } from './throttling/throttle.guard';
 import { ThrottlingModule } from './throttling/throttling.module';
@@ -36,6 +38,8 @@ export class AppModule {
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot(config),
         ThrottlingModule,
+        ObservabilityModule,
+        HealthModule,
         UsersModule,
         AuthModule,
         ClientsModule,

@@ -1,21 +1,21 @@
 import 'reflect-metadata';
-import { ConsoleLogger, type LogLevel as NestLogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { Server as NetServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AppModule } from './app.module';
 import { ClientRepository } from './clients/client.repository';
 import { ClientsService } from './clients/clients.service';
 import { ensureSuperClient, SUPER_CLIENT_FILE } from './clients/super-client-bootstrap';
-import { ConfigError, loadConfig, type AppConfig, type LogLevel } from './config/app-config';
+import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
 import { configureApp } from './configure-app';
 import { waitForDatabase } from './database/wait-for-database';
+import { createPino, JsonLogger } from './observability/json-logger';
+import { httpLifecycle } from './observability/request-observer';
 
-const NEST_LOG_LEVELS: Record<LogLevel, NestLogLevel[]> = {
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
-};
+/** How long SIGTERM waits for in-flight requests before closing their connections. */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 /** Fails with one line a person understands, and exit code 1. */
 function fail(message: string): never {
@@ -35,19 +35,17 @@ function readConfig(): AppConfig {
 
 async function main(): Promise<void> {
   const config = readConfig();
-  const logger = new ConsoleLogger('tokenvakt', {
-    json: true,
-    logLevels: NEST_LOG_LEVELS[config.logLevel],
-  });
+  const pino = createPino(config.logLevel);
+  const logger = new JsonLogger(pino);
   await waitForDatabase(config.database, config.databaseConnectTimeout, (message) =>
-    logger.warn(message),
+    logger.warn(message, 'Database'),
   );
   const app = await NestFactory.create(AppModule.forRoot(config), {
     bodyParser: false,
     logger,
     abortOnError: false,
   });
-  configureApp(app);
+  configureApp(app, pino);
 
   const superClient = await ensureSuperClient(app.get(ClientsService), app.get(ClientRepository));
   if (superClient) {
@@ -57,7 +55,43 @@ async function main(): Promise<void> {
     );
   }
   await app.listen(config.port, config.host);
-  logger.log(`listening on http://${config.host}:${config.port}`);
+  logger.log(`listening on http://${config.host}:${config.port}`, 'tokenvakt');
+
+  // SIGTERM: stop accepting connections, let in-flight requests finish (bounded), close the
+  // database pool and the other resources, exit 0.
+  let stopping = false;
+  const drain = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal}: draining in-flight requests`, 'tokenvakt');
+    const server = app.getHttpServer() as Server;
+    httpLifecycle.startDraining();
+    // Stop accepting connections. Not http.Server#close yet: since Node 19 it also closes
+    // "idle" connections, among them accepted ones whose request is still being read.
+    NetServer.prototype.close.call(server);
+    await waitUntilQuiet(SHUTDOWN_GRACE_MS);
+    try {
+      // Closes what is left (idle keep-alive connections), then the pool and the rest.
+      server.closeAllConnections();
+      await app.close();
+      logger.log('stopped', 'tokenvakt');
+      process.exit(0);
+    } catch (error) {
+      fail(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  process.once('SIGTERM', () => void drain('SIGTERM'));
+  process.once('SIGINT', () => void drain('SIGINT'));
+}
+
+/** Waits until no request has been in flight for a moment, or until `limitMs` has passed. */
+async function waitUntilQuiet(limitMs: number): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  let quietChecks = 0;
+  while (quietChecks < 3 && Date.now() < deadline) {
+    quietChecks = httpLifecycle.inFlight.size === 0 ? quietChecks + 1 : 0;
+    await sleep(25);
+  }
 }
 
 main().catch((error: unknown) => {

@@ -1,4 +1,14 @@
 import {
+  ApiBasicAuth,
+  ApiNoContentResponse,
+  ApiNotModifiedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiErrors } from '../common/openapi';
+import { TokenListEntryDto } from '../tokens/token-list.dto';
+import {
   Controller,
   Delete,
   Get,
@@ -24,6 +34,12 @@ import { AdminTokenQueryDto } from './admin-token-query.dto';
  */
 @Controller('admin/users/:username/tokens')
 @UseGuards(AdminClientGuard)
+@ApiTags('admin')
+@ApiBasicAuth('basic')
+@ApiErrors(
+  [401, 'invalid_client', 'admin client credentials missing or wrong (WWW-Authenticate: Basic)'],
+  [403, 'unauthorized_client', 'the client is not an admin client'],
+)
 export class AdminTokensController {
   constructor(
     private readonly tokens: TokenService,
@@ -31,6 +47,13 @@ export class AdminTokensController {
   ) {}
 
   @Get()
+  @ApiOperation({ summary: "The user's live tokens of every client, with ETag" })
+  @ApiOkResponse({
+    type: [TokenListEntryDto],
+    description: 'X-Total-Count and ETag headers; {"count": N} with counts_only=true',
+  })
+  @ApiNotModifiedResponse({ description: 'If-None-Match matched the ETag' })
+  @ApiErrors([400, 'invalid_request', 'bad token_type, unknown client_id, or bad paging'])
   async list(
     @Param('username') username: string,
     @Query() query: AdminTokenQueryDto,
@@ -76,6 +99,8 @@ export class AdminTokensController {
   /** Revokes one of the user's tokens; 204 also when nothing matched (as Onegini). */
   @Delete(':handle')
   @HttpCode(204)
+  @ApiOperation({ summary: "Revoke one of the user's tokens by handle" })
+  @ApiNoContentResponse({ description: 'Also when nothing matched' })
   async revokeOne(
     @Param('username') username: string,
     @Param('handle') handle: string,
@@ -86,6 +111,8 @@ export class AdminTokensController {
   /** Revokes every token of the user. */
   @Delete()
   @HttpCode(204)
+  @ApiOperation({ summary: "Revoke all the user's tokens" })
+  @ApiNoContentResponse({ description: 'Also when there were none' })
   async revokeAll(@Param('username') username: string): Promise<void> {
     await this.tokens.revokeForUser(username);
   }

@@ -1,3 +1,11 @@
+import {
+  ApiBasicAuth,
+  ApiBearerAuth,
+  ApiFoundResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiErrors, USER_AUTH_ERRORS } from '../common/openapi';
 import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
@@ -13,6 +21,27 @@ export class AuthorizeController {
   /** GET /oauth2/authorize: 302 to the client's redirect URI with a code or an error. */
   @Get('authorize')
   @UseGuards(UserAuthGuard)
+  @ApiTags('oauth2')
+  @ApiOperation({
+    summary: 'Authorization endpoint, called by a super client for its logged-in user (PKCE S256)',
+    description:
+      'After the redirect URI is trusted, errors are redirected with error, error_description and state: ' +
+      'invalid_scope, unsupported_response_type, invalid_request (PKCE missing for a public client, plain PKCE).',
+  })
+  @ApiBearerAuth('bearer')
+  @ApiBasicAuth('basic')
+  @ApiFoundResponse({
+    description: 'Redirect to redirect_uri with code and state, or with an error',
+  })
+  @ApiErrors(
+    ...USER_AUTH_ERRORS,
+    [
+      400,
+      'invalid_request',
+      'client_id missing; redirect_uri not registered or not matching exactly',
+    ],
+    [401, 'invalid_client', 'unknown client'],
+  )
   async authorize(
     @CurrentUser() user: AuthenticatedUser,
     @Query() query: AuthorizeQueryDto,

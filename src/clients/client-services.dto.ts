@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { FormField } from '../common/form-field.decorator';
 
 /** Super-client credentials, which every super-client service takes (SPEC §2). */
@@ -14,4 +15,22 @@ export class ClientListRequestDto extends SuperClientFormDto {
 /** POST /oauth2/client/reset (SPEC §6). */
 export class ClientResetRequestDto {
   @FormField(256) client_id?: string;
+}
+
+/** `{"client_id","client_secret"?}`: the secret is shown once, for confidential clients. */
+export class RegisteredClientDto {
+  @ApiProperty() client_id!: string;
+  @ApiPropertyOptional({ example: 'tvs_…' }) client_secret?: string;
+}
+
+/** A client's info (SPEC §4); the last three fields only for its registrant. */
+export class ClientInfoDto {
+  @ApiProperty() client_id!: string;
+  @ApiProperty() client_name!: string;
+  @ApiProperty({ enum: ['PUBLIC', 'CONFIDENTIAL'] }) client_type!: string;
+  @ApiProperty({ type: String, nullable: true }) client_description!: string | null;
+  @ApiProperty({ type: String, nullable: true }) client_url!: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true }) client_redirect_uri?: string | null;
+  @ApiPropertyOptional({ format: 'date-time' }) registration_date?: string;
+  @ApiPropertyOptional({ type: Number, nullable: true }) refresh_token_expiry?: number | null;
 }

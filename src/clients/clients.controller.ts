@@ -1,3 +1,12 @@
+import {
+  ApiBasicAuth,
+  ApiBearerAuth,
+  ApiConsumes,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiErrors, ApiForm, SUPER_CLIENT_ERRORS, USER_AUTH_ERRORS } from '../common/openapi';
 import { Body, Controller, Delete, HttpCode, Param, Post, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
@@ -8,8 +17,10 @@ import { OAuthError } from '../common/oauth-error';
 import { NO_STORE_HEADERS, oauth2Routes } from '../common/oauth2-routes';
 import { ClientRegistrationDto } from './client-registration.dto';
 import {
+  ClientInfoDto,
   ClientListRequestDto,
   ClientResetRequestDto,
+  RegisteredClientDto,
   SuperClientFormDto,
 } from './client-services.dto';
 import {
@@ -24,6 +35,9 @@ import {
  * shadow `register`, `list` and `reset`.
  */
 @Controller(oauth2Routes('client'))
+@ApiTags('clients')
+@ApiBearerAuth('bearer')
+@ApiBasicAuth('basic')
 export class ClientsController {
   constructor(
     private readonly clients: ClientsService,
@@ -34,6 +48,10 @@ export class ClientsController {
   @Post('register')
   @UseGuards(JsonBodyGuard, UserAuthGuard)
   @HttpCode(200)
+  @ApiOperation({ summary: 'Register a third-party client (JSON body)' })
+  @ApiConsumes('application/json')
+  @ApiOkResponse({ type: RegisteredClientDto })
+  @ApiErrors(...USER_AUTH_ERRORS, [400, 'invalid_request', 'a field breaks the rules of SPEC §6'])
   async register(
     @CurrentUser() user: AuthenticatedUser,
     @Body() body: ClientRegistrationDto,
@@ -59,6 +77,16 @@ export class ClientsController {
   @Post('list')
   @UseGuards(FormBodyGuard, UserAuthGuard)
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Clients the user registered (owned_only) or authorized (authorized_only)',
+  })
+  @ApiForm()
+  @ApiOkResponse({ type: [ClientInfoDto] })
+  @ApiErrors(...USER_AUTH_ERRORS, ...SUPER_CLIENT_ERRORS, [
+    400,
+    'invalid_request',
+    'filter_by missing or unknown',
+  ])
   async list(
     @CurrentUser() user: AuthenticatedUser,
     @Body() form: ClientListRequestDto,
@@ -74,6 +102,15 @@ export class ClientsController {
   @Post('reset')
   @UseGuards(FormBodyGuard, UserAuthGuard)
   @HttpCode(200)
+  @ApiOperation({ summary: "A new secret for the registrant's confidential client" })
+  @ApiForm()
+  @ApiOkResponse({ type: RegisteredClientDto })
+  @ApiErrors(
+    ...USER_AUTH_ERRORS,
+    [400, 'invalid_request', 'client_id missing, or a public client'],
+    [403, 'access_denied', 'not the registrant'],
+    [404, 'not_found', 'unknown client'],
+  )
   async reset(
     @CurrentUser() user: AuthenticatedUser,
     @Body() form: ClientResetRequestDto,
@@ -89,6 +126,13 @@ export class ClientsController {
   @Delete('deregister/:client_id')
   @UseGuards(UserAuthGuard)
   @HttpCode(200)
+  @ApiOperation({ summary: 'Delete a client; its tokens are revoked and its codes deleted' })
+  @ApiOkResponse({ description: 'Empty body' })
+  @ApiErrors(
+    ...USER_AUTH_ERRORS,
+    [403, 'access_denied', 'not the registrant'],
+    [404, 'not_found', 'unknown client'],
+  )
   async deregister(
     @CurrentUser() user: AuthenticatedUser,
     @Param('client_id') clientId: string,
@@ -100,6 +144,10 @@ export class ClientsController {
   @Post(':client_id')
   @UseGuards(FormBodyGuard, UserAuthGuard)
   @HttpCode(200)
+  @ApiOperation({ summary: "One client's info" })
+  @ApiForm()
+  @ApiOkResponse({ type: ClientInfoDto })
+  @ApiErrors(...USER_AUTH_ERRORS, ...SUPER_CLIENT_ERRORS, [404, 'not_found', 'unknown client'])
   async info(
     @CurrentUser() user: AuthenticatedUser,
     @Param('client_id') clientId: string,

@@ -1,7 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { FailureThrottle } from '../throttling/failure-throttle.service';
-import { requestSource } from '../throttling/throttle.guard';
+import { BEARER_IDENTITY, requestSource } from '../throttling/throttle.guard';
+import { MetricsService } from '../observability/metrics.service';
 import { OAuthError, type OAuthErrorCode } from './oauth-error';
 
 /** Status → error code for framework errors that are not OAuthErrors (unknown route, etc.). */
@@ -31,6 +32,17 @@ export function toOAuthError(error: unknown, logger: Logger): OAuthError {
   }
   const bodyParserError = fromBodyParserError(error);
   if (bodyParserError) return bodyParserError;
+  if (isDatabaseUnavailable(error)) {
+    logger.warn(`database unavailable: ${error instanceof Error ? error.message : String(error)}`);
+    return new OAuthError(
+      503,
+      'temporarily_unavailable',
+      'The database is not available; try again shortly.',
+      {
+        'Retry-After': '1',
+      },
+    );
+  }
   logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   return new OAuthError(500, 'server_error', 'The server could not handle the request.');
 }
@@ -44,6 +56,45 @@ function describeHttpException(error: HttpException): string {
     if (Array.isArray(message) && typeof message[0] === 'string') return message[0];
   }
   return error.message;
+}
+
+/** Driver error codes that mean the database cannot be reached, not that a query was wrong. */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'EAI_AGAIN',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
+  'SQLITE_BUSY',
+  'SQLITE_IOERR',
+]);
+
+/** True for errors (or TypeORM errors wrapping driver errors) that mean "database down". */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (
+    let e: unknown = error, depth = 0;
+    typeof e === 'object' && e !== null && depth < 3;
+    depth++
+  ) {
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
+    if (
+      typeof message === 'string' &&
+      /Pool is closed|connect ETIMEDOUT|Connection lost/i.test(message)
+    ) {
+      return true;
+    }
+    e =
+      (e as { driverError?: unknown; cause?: unknown }).driverError ??
+      (e as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 /** body-parser marks its errors with `type` and `status`; map the ones a client can cause. */
@@ -71,6 +122,11 @@ function fromBodyParserError(error: unknown): OAuthError | undefined {
   }
 }
 
+function failureKind(error: OAuthError): 'client' | 'user' | 'bearer' {
+  if (error.code === 'invalid_client') return 'client';
+  return error.failedCredential === BEARER_IDENTITY ? 'bearer' : 'user';
+}
+
 export function sendOAuthError(res: Response, error: OAuthError): void {
   res.status(error.status);
   res.set({ ...error.headers, 'Cache-Control': 'no-store', Pragma: 'no-cache' });
@@ -81,7 +137,10 @@ export function sendOAuthError(res: Response, error: OAuthError): void {
 export class OAuthErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('OAuthErrorFilter');
 
-  constructor(private readonly throttle: FailureThrottle) {}
+  constructor(
+    private readonly throttle: FailureThrottle,
+    private readonly metrics: MetricsService,
+  ) {}
 
   async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
     const http = host.switchToHttp();
@@ -89,6 +148,7 @@ export class OAuthErrorFilter implements ExceptionFilter {
     if (res.headersSent) return;
     const error = toOAuthError(exception, this.logger);
     if (error.failedCredential !== undefined) {
+      this.metrics.authenticationFailures.inc({ kind: failureKind(error) });
       // Counted before answering, so a client cannot outrun its own count.
       await this.throttle
         .recordFailure(requestSource(http.getRequest<Request>()), error.failedCredential)

@@ -1,3 +1,4 @@
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ALL_SCOPE, APP_CONFIG, type AppConfig } from '../config/app-config';
 
@@ -53,6 +54,11 @@ export class MetadataController {
 
   /** GET /.well-known/oauth-authorization-server */
   @Get('oauth-authorization-server')
+  @ApiTags('oauth2')
+  @ApiOperation({ summary: 'RFC 8414 authorization server metadata' })
+  @ApiOkResponse({
+    description: 'issuer, endpoints, grant types, PKCE methods, auth methods, scopes',
+  })
   get(): AuthorizationServerMetadata {
     return this.metadata;
   }

@@ -1,3 +1,6 @@
+import { ApiBasicAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ApiForm } from '../common/openapi';
+import { IntrospectionResponseDto } from './token-request.dto';
 import { Body, Controller, Headers, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import { ClientAuthService } from '../auth/client-auth.service';
@@ -18,6 +21,16 @@ export class IntrospectionController {
   /** POST /oauth2/introspect (RFC 7662), for confidential clients such as resource servers. */
   @Post('introspect')
   @HttpCode(200)
+  @ApiTags('oauth2')
+  @ApiOperation({ summary: 'RFC 7662 introspection, for confidential clients' })
+  @ApiBasicAuth('basic')
+  @ApiForm()
+  @ApiOkResponse({ type: IntrospectionResponseDto })
+  @ApiErrors(
+    [400, 'invalid_request', 'token missing'],
+    [401, 'invalid_client', 'client authentication failed, or a public client'],
+    [415, 'unsupported_media_type', 'not form-encoded'],
+  )
   async introspect(
     @Headers('authorization') authorization: string | undefined,
     @Body() form: RevokeRequestDto,

@@ -1,3 +1,5 @@
+import { ApiBasicAuth, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ApiForm, SUPER_CLIENT_ERRORS, USER_AUTH_ERRORS } from '../common/openapi';
 import { Body, Controller, Headers, HttpCode, Post, UseGuards } from '@nestjs/common';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { ClientAuthService } from '../auth/client-auth.service';
@@ -24,6 +26,16 @@ export class RevocationController {
    */
   @Post()
   @HttpCode(200)
+  @ApiTags('oauth2')
+  @ApiOperation({ summary: "RFC 7009 revocation of one of the calling client's tokens" })
+  @ApiBasicAuth('basic')
+  @ApiForm()
+  @ApiOkResponse({ description: 'Empty body, also for unknown tokens and tokens of other clients' })
+  @ApiErrors(
+    [400, 'invalid_request', 'token missing'],
+    [401, 'invalid_client', 'client authentication failed'],
+    [415, 'unsupported_media_type', 'not form-encoded'],
+  )
   async revoke(
     @Headers('authorization') authorization: string | undefined,
     @Body() form: RevokeRequestDto,
@@ -35,13 +47,20 @@ export class RevocationController {
     });
     if (!form.token) throw OAuthError.invalidRequest('token is required.');
     const token = await this.tokens.findByRawValue(form.token);
-    if (token && token.clientId === client.id) await this.tokens.revoke(token);
+    if (token && token.clientId === client.id) await this.tokens.revoke(token, 'client');
   }
 
   /** SPEC §4: revoke one of the user's tokens, by raw value or by handle. */
   @Post('super')
   @UseGuards(UserAuthGuard)
   @HttpCode(200)
+  @ApiTags('super-client services')
+  @ApiOperation({ summary: "Revoke one of the user's tokens, by raw value or handle (SPEC §4)" })
+  @ApiBearerAuth('bearer')
+  @ApiBasicAuth('basic')
+  @ApiForm()
+  @ApiOkResponse({ description: "Empty body; another user's or an unknown token changes nothing" })
+  @ApiErrors(...USER_AUTH_ERRORS, ...SUPER_CLIENT_ERRORS, [400, 'invalid_request', 'token missing'])
   async revokeForUser(
     @CurrentUser() user: AuthenticatedUser,
     @Body() form: SuperRevokeRequestDto,
@@ -55,6 +74,17 @@ export class RevocationController {
   @Post('super/all')
   @UseGuards(UserAuthGuard)
   @HttpCode(200)
+  @ApiTags('super-client services')
+  @ApiOperation({ summary: "Revoke all the user's tokens of one client (SPEC §4)" })
+  @ApiBearerAuth('bearer')
+  @ApiBasicAuth('basic')
+  @ApiForm()
+  @ApiOkResponse({ description: 'Empty body' })
+  @ApiErrors(...USER_AUTH_ERRORS, ...SUPER_CLIENT_ERRORS, [
+    400,
+    'invalid_request',
+    'client_id missing or names no client',
+  ])
   async revokeAllForClient(
     @CurrentUser() user: AuthenticatedUser,
     @Body() form: SuperRevokeRequestDto,

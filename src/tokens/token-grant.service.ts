@@ -7,6 +7,7 @@ import { AuthorizationCodeRepository } from '../authorization/authorization-code
 import { verifyS256 } from '../authorization/pkce';
 import type { Client } from '../clients/client.entity';
 import { OAuthError } from '../common/oauth-error';
+import { MetricsService } from '../observability/metrics.service';
 import { UsersService } from '../users/users.service';
 import type { TokenRequestDto } from './token-request.dto';
 import { TokenRepository } from './token.repository';
@@ -25,6 +26,7 @@ export class TokenGrantService {
     private readonly users: UsersService,
     private readonly scopes: ScopePolicy,
     private readonly dataSource: DataSource,
+    private readonly metrics: MetricsService,
   ) {}
 
   grant(client: Client, form: TokenRequestDto): Promise<IssuedTokens> {
@@ -80,6 +82,7 @@ export class TokenGrantService {
         if (!(await this.codes.markRedeemed(code.digest, now, manager))) throw new AlreadyUsed();
         return this.tokenService.issue(
           {
+            grantType: 'authorization_code',
             client,
             username: code.username,
             scopes: parseScope(code.scope),
@@ -92,7 +95,7 @@ export class TokenGrantService {
     } catch (error) {
       if (!(error instanceof AlreadyUsed)) throw error;
       // A replayed code may be in an attacker's hands: revoke what the first use issued.
-      await this.tokens.revokeFamily(code.familyId, new Date());
+      await this.revokeReusedFamily(code.familyId);
       throw OAuthError.invalidGrant('The authorization code has already been used.');
     }
   }
@@ -128,6 +131,7 @@ export class TokenGrantService {
         await this.tokens.revokeIssuedWith(token.handle, now, manager);
         return this.tokenService.issue(
           {
+            grantType: 'refresh_token',
             client,
             username: token.username,
             scopes,
@@ -147,8 +151,9 @@ export class TokenGrantService {
     }
   }
 
-  /** An exchanged refresh token came back: someone holds a copy, so end the whole grant. */
+  /** A used code or an exchanged refresh token came back: someone holds a copy, so end the grant. */
   private async revokeReusedFamily(familyId: string): Promise<void> {
+    this.metrics.revocations.inc({ cause: 'reuse' });
     await this.tokens.revokeFamily(familyId, new Date());
   }
 
@@ -172,6 +177,7 @@ export class TokenGrantService {
     const scopes =
       form.scope === undefined ? [ALL_SCOPE] : this.scopes.grantable(form.scope, client);
     return this.tokenService.issue({
+      grantType: 'password',
       client,
       username: form.username,
       scopes,
@@ -190,6 +196,7 @@ export class TokenGrantService {
       );
     }
     return this.tokenService.issue({
+      grantType: 'client_credentials',
       client,
       username: null,
       scopes: this.scopes.grantable(form.scope, client),

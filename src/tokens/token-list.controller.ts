@@ -1,3 +1,13 @@
+import {
+  ApiBasicAuth,
+  ApiBearerAuth,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import { ApiErrors, ApiForm, SUPER_CLIENT_ERRORS, USER_AUTH_ERRORS } from '../common/openapi';
 import { Body, Controller, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
@@ -7,7 +17,7 @@ import { ClientsService } from '../clients/clients.service';
 import { FormBodyGuard } from '../common/content-type.guard';
 import { NO_STORE_HEADERS, oauth2Routes } from '../common/oauth2-routes';
 import { parsePaging, parseTokenType } from './token-list-paging';
-import { TokenListRequestDto } from './token-list.dto';
+import { TokenCountDto, TokenListEntryDto, TokenListRequestDto } from './token-list.dto';
 import { TokenService, toTokenListEntry, type TokenListEntry } from './token.service';
 
 /** POST /oauth2/token/list: a super client lists the user's live tokens (SPEC §3). */
@@ -22,6 +32,31 @@ export class TokenListController {
 
   @Post('list')
   @HttpCode(200)
+  @ApiTags('super-client services')
+  @ApiOperation({ summary: "List the user's live tokens (SPEC §3)" })
+  @ApiBearerAuth('bearer')
+  @ApiBasicAuth('basic')
+  @ApiForm()
+  @ApiExtraModels(TokenListEntryDto, TokenCountDto)
+  @ApiOkResponse({
+    description: 'Oldest first; `{"count": N}` with counts_only=true',
+    headers: {
+      'X-Total-Count': { description: 'matches before paging', schema: { type: 'integer' } },
+    },
+    schema: {
+      oneOf: [
+        { type: 'array', items: { $ref: getSchemaPath(TokenListEntryDto) } },
+        { $ref: getSchemaPath(TokenCountDto) },
+      ],
+    },
+  })
+  @ApiErrors(
+    ...USER_AUTH_ERRORS,
+    [400, 'invalid_request', 'token_type missing or unknown'],
+    ...SUPER_CLIENT_ERRORS,
+    [400, 'invalid_request', 'client_id names no client'],
+    [400, 'invalid_request', 'start, max_results or counts_only malformed or out of range'],
+  )
   async list(
     @CurrentUser() user: AuthenticatedUser,
     @Body() form: TokenListRequestDto,

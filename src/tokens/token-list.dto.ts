@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { FormField } from '../common/form-field.decorator';
 
 /** The form of POST /oauth2/token/list (SPEC §3). */
@@ -9,4 +10,26 @@ export class TokenListRequestDto {
   @FormField(16) start?: string;
   @FormField(16) max_results?: string;
   @FormField(8) counts_only?: string;
+}
+
+/** One entry of the token list (SPEC §3), as documented in the OpenAPI description. */
+export class TokenListEntryDto {
+  @ApiProperty({ description: 'the token handle: names the token, never a credential' })
+  token!: string;
+  @ApiProperty({ enum: ['access_token', 'refresh_token'] }) token_type!: string;
+  @ApiProperty({ format: 'date-time' }) created_date!: string;
+  @ApiProperty({ description: 'whole seconds until expiry, rounded down' }) expires_in!: number;
+  @ApiProperty({ format: 'date-time' }) expires_at!: string;
+  @ApiProperty({ format: 'date-time' }) user_authentication_time!: string;
+  @ApiProperty({ type: [String] }) scope!: string[];
+  @ApiProperty() client_id!: string;
+  @ApiProperty({ type: String, nullable: true }) client_name!: string | null;
+  @ApiProperty({ type: String, nullable: true }) client_description!: string | null;
+  @ApiProperty({ type: String, nullable: true }) client_url!: string | null;
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' }) last_used_at!: string | null;
+}
+
+/** The body of `counts_only=true`. */
+export class TokenCountDto {
+  @ApiProperty() count!: number;
 }

@@ -1,10 +1,12 @@
+import { ApiBasicAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ApiForm } from '../common/openapi';
 import { Body, Controller, Headers, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import { ClientAuthService } from '../auth/client-auth.service';
 import { FormBodyGuard } from '../common/content-type.guard';
 import { NO_STORE_HEADERS, oauth2Routes } from '../common/oauth2-routes';
 import { TokenGrantService } from './token-grant.service';
-import { TokenRequestDto } from './token-request.dto';
+import { TokenRequestDto, TokenResponseDto } from './token-request.dto';
 import type { IssuedTokens } from './token.service';
 
 /** POST /oauth2/token (RFC 6749 §3.2). Errors are 4xx, never an error inside a 200. */
@@ -18,6 +20,35 @@ export class TokenController {
 
   @Post('token')
   @HttpCode(200)
+  @ApiTags('oauth2')
+  @ApiOperation({
+    summary: 'Token endpoint: authorization_code, refresh_token, password, client_credentials',
+  })
+  @ApiBasicAuth('basic')
+  @ApiForm()
+  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiErrors(
+    [
+      400,
+      'invalid_request',
+      'a required parameter is missing, or two client authentication methods were used',
+    ],
+    [
+      400,
+      'invalid_grant',
+      'code or refresh token unknown, expired, used, of another client; PKCE or redirect_uri mismatch; wrong password',
+    ],
+    [
+      400,
+      'unauthorized_client',
+      'password grant by a non-super client; client_credentials by a public client',
+    ],
+    [400, 'unsupported_grant_type', 'unknown grant_type'],
+    [400, 'invalid_scope', 'scope unknown, missing, or beyond the original grant'],
+    [401, 'invalid_client', 'client authentication failed'],
+    [415, 'unsupported_media_type', 'not form-encoded'],
+    [429, 'too_many_requests', 'too many failed credential checks from this source'],
+  )
   async token(
     @Headers('authorization') authorization: string | undefined,
     @Body() form: TokenRequestDto,

@@ -4,11 +4,14 @@ import { digestSecret, generateId, generateSecret, SECRET_PREFIX } from '../auth
 import { formatScope } from '../auth/scope-policy';
 import type { Client } from '../clients/client.entity';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { MetricsService } from '../observability/metrics.service';
 import { Token, type TokenType } from './token.entity';
 import { TokenRepository, type ActiveTokenQuery } from './token.repository';
 
 /** What one grant asks to be issued. */
 export interface GrantToIssue {
+  /** For metrics: the grant that issues these tokens. */
+  grantType: 'authorization_code' | 'refresh_token' | 'password' | 'client_credentials';
   client: Client;
   /** null for client credentials. */
   username: string | null;
@@ -37,6 +40,9 @@ export type IntrospectionResponse =
       sub: string;
     };
 
+/** Why tokens were revoked, as counted in tokenvakt_revocations_total. */
+export type RevocationCause = 'client' | 'super_client' | 'admin' | 'reuse';
+
 /** The token endpoint's success body (RFC 6749 §5.1). */
 export interface IssuedTokens {
   access_token: string;
@@ -51,6 +57,7 @@ export class TokenService {
   constructor(
     private readonly tokens: TokenRepository,
     private readonly dataSource: DataSource,
+    private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -110,6 +117,8 @@ export class TokenService {
       }),
     );
     await this.tokens.insert(rows, manager);
+    for (const row of rows)
+      this.metrics.tokensIssued.inc({ grant_type: grant.grantType, token_type: row.type });
     return {
       access_token: accessToken,
       token_type: 'Bearer',
@@ -156,8 +165,9 @@ export class TokenService {
    * Revokes a token; a refresh token takes the access tokens issued with it along
    * (RFC 7009 §2.1), in one transaction.
    */
-  async revoke(token: Token): Promise<void> {
+  async revoke(token: Token, cause: RevocationCause): Promise<void> {
     const now = new Date();
+    this.metrics.revocations.inc({ cause });
     await this.dataSource.transaction(async (manager) => {
       await this.tokens.revokeByHandle(token.handle, now, manager);
       if (token.type === 'refresh_token') {
@@ -173,20 +183,22 @@ export class TokenService {
   async revokeOwnToken(username: string, tokenOrHandle: string): Promise<void> {
     const token =
       (await this.findByRawValue(tokenOrHandle)) ?? (await this.tokens.findByHandle(tokenOrHandle));
-    if (token && token.username === username) await this.revoke(token);
+    if (token && token.username === username) await this.revoke(token, 'super_client');
   }
 
   /** Admin API: revokes the user's token with this handle; anything else changes nothing. */
   async revokeUserTokenByHandle(username: string, handle: string): Promise<void> {
     const token = await this.tokens.findByHandle(handle);
-    if (token && token.username === username) await this.revoke(token);
+    if (token && token.username === username) await this.revoke(token, 'admin');
   }
 
   revokeForUser(username: string): Promise<number> {
+    this.metrics.revocations.inc({ cause: 'admin' });
     return this.tokens.revokeForUser(username, new Date());
   }
 
   revokeForUserAndClient(username: string, clientId: string): Promise<number> {
+    this.metrics.revocations.inc({ cause: 'super_client' });
     return this.tokens.revokeForUserAndClient(username, clientId, new Date());
   }
 

@@ -8,6 +8,7 @@ import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { loadConfig, type AppConfig } from '../../src/config/app-config';
 import { configureApp } from '../../src/configure-app';
+import { createPino } from '../../src/observability/json-logger';
 
 export interface TestApp {
   app: INestApplication;
@@ -64,7 +65,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     imports: [AppModule.forRoot(config)],
   }).compile();
   const app = moduleRef.createNestApplication({ bodyParser: false, logger: ['fatal', 'error'] });
-  configureApp(app);
+  configureApp(app, createPino(config.logLevel));
   await app.init();
   const server = app.getHttpServer() as Parameters<typeof request>[0];
   return {

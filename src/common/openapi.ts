@@ -1,0 +1,70 @@
+import { applyDecorators, type INestApplication } from '@nestjs/common';
+import {
+  ApiConsumes,
+  ApiProperty,
+  ApiResponse,
+  DocumentBuilder,
+  SwaggerModule,
+} from '@nestjs/swagger';
+import type { OAuthErrorCode } from './oauth-error';
+
+/** The body of every error (SPEC §2). */
+export class OAuthErrorBody {
+  @ApiProperty({ example: 'invalid_request' }) error!: string;
+  @ApiProperty({ example: 'token_type must be access_token or refresh_token.' })
+  error_description!: string;
+}
+
+/** Documents the error rows of a route: `[status, code, when]`. */
+export function ApiErrors(
+  ...rows: Array<[number, OAuthErrorCode, string]>
+): MethodDecorator & ClassDecorator {
+  const byStatus = new Map<number, string[]>();
+  for (const [status, code, when] of rows) {
+    byStatus.set(status, [...(byStatus.get(status) ?? []), `\`${code}\`: ${when}`]);
+  }
+  return applyDecorators(
+    ...[...byStatus].map(([status, lines]) =>
+      ApiResponse({ status, type: OAuthErrorBody, description: lines.join('; ') }),
+    ),
+  );
+}
+
+/** A route that takes `application/x-www-form-urlencoded`. */
+export const ApiForm = (): MethodDecorator & ClassDecorator =>
+  ApiConsumes('application/x-www-form-urlencoded');
+
+/** The user authentication of super-client services (SPEC §2). */
+export const USER_AUTH_ERRORS: Array<[number, OAuthErrorCode, string]> = [
+  [401, 'invalid_token', 'user credentials missing, malformed, unknown, expired or revoked'],
+  [403, 'insufficient_scope', 'the bearer token was not issued to a super client for a user'],
+  [415, 'unsupported_media_type', "the body is not of the route's content type"],
+  [429, 'too_many_requests', 'too many failed credential checks from this source'],
+];
+
+/** The super-client authentication rows (SPEC §2). */
+export const SUPER_CLIENT_ERRORS: Array<[number, OAuthErrorCode, string]> = [
+  [400, 'invalid_request', 'super_client_id or super_client_secret missing'],
+  [401, 'invalid_client', 'unknown super client or wrong secret'],
+  [403, 'unauthorized_client', 'the client is not a super client'],
+];
+
+/** Serves the OpenAPI description at /docs (UI) and /docs-json, generated from the decorators. */
+export function setupOpenApi(app: INestApplication): void {
+  const config = new DocumentBuilder()
+    .setTitle('tokenvakt')
+    .setDescription(
+      'OAuth 2.0 authorization server for first-party super clients, in the style of KorAP Kustvakt. ' +
+        'Every /oauth2/... route is also served under /api/v1.0/ and /api/v1.1/.',
+    )
+    .setVersion('0.1.0')
+    .addBasicAuth({ type: 'http', scheme: 'basic' }, 'basic')
+    .addBearerAuth({ type: 'http', scheme: 'bearer' }, 'bearer')
+    .build();
+  // Only the /oauth2 paths are documented; the Kustvakt aliases are the same routes.
+  const document = SwaggerModule.createDocument(app, config);
+  document.paths = Object.fromEntries(
+    Object.entries(document.paths).filter(([path]) => !path.startsWith('/api/v1.')),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}
