@@ -141,7 +141,7 @@ describe('admin API: GET/DELETE /admin/users/{username}/tokens (SPEC §6)', () =
   const etagOf = async (username: string, query: Record<string, string> = {}) => {
     const res = await adminList(username, query);
     assert.equal(res.status, 200, res.text);
-    const etag = res.headers.etag as string | undefined;
+    const etag = res.headers.etag;
     assert.ok(etag, 'an ETag header');
     return etag;
   };
@@ -432,7 +432,7 @@ describe('admin API: GET/DELETE /admin/users/{username}/tokens (SPEC §6)', () =
 
     it('sends a strong ETag that is the same for the same request', async () => {
       const first = await adminList(user.username);
-      const etag = first.headers.etag as string | undefined;
+      const etag = first.headers.etag;
       assert.ok(etag);
       assert.match(etag, /^"[\x21\x23-\x7e\x80-\xff]*"$/, 'a quoted entity tag');
       assert.ok(!etag.startsWith('W/'), 'a strong ETag');

@@ -33,8 +33,9 @@ async function main(argv: string[]): Promise<number> {
   // `migrate` applies (and reports) the pending migrations itself; every other command
   // starts like the server does, applying them first unless MIGRATIONS_RUN=false.
   const migrationsRun = argv[0] !== 'migrate' && config.migrationsRun;
+  // No query timeout for an operator's command: a migration of a big table may take minutes.
   const app = await NestFactory.createApplicationContext(
-    CliModule.forRoot({ ...config, migrationsRun }),
+    CliModule.forRoot({ ...config, migrationsRun, databaseQueryTimeout: 0 }),
     {
       logger: false,
       abortOnError: false,

@@ -150,11 +150,10 @@ export class OAuthErrorFilter implements ExceptionFilter {
     if (error.failedCredential !== undefined) {
       this.metrics.authenticationFailures.inc({ kind: failureKind(error) });
       // Counted before answering, so a client cannot outrun its own count.
-      await this.throttle
-        .recordFailure(requestSource(http.getRequest<Request>()), error.failedCredential)
-        .catch((e: unknown) =>
-          this.logger.error(`could not count a failed credential: ${String(e)}`),
-        );
+      await this.throttle.recordFailure(
+        requestSource(http.getRequest<Request>()),
+        error.failedCredential,
+      );
     }
     sendOAuthError(res, error);
   }

@@ -39,6 +39,11 @@ export interface AppConfig {
   readonly rateLimitRedisUrl: string | undefined;
   /** How long start-up waits for an unreachable database before giving up (seconds). */
   readonly databaseConnectTimeout: number;
+  /**
+   * How long one MySQL/MariaDB query may take before its connection is dropped and the request
+   * answers 503 (seconds; 0: no limit). A stalled database must not hang requests forever.
+   */
+  readonly databaseQueryTimeout: number;
 }
 
 export class ConfigError extends Error {
@@ -248,6 +253,10 @@ export function loadConfig(env: Environment): AppConfig {
       'DATABASE_CONNECT_TIMEOUT',
       value('DATABASE_CONNECT_TIMEOUT', '30s'),
     ),
+    databaseQueryTimeout:
+      value('DATABASE_QUERY_TIMEOUT', '10s') === '0'
+        ? 0
+        : parseDuration('DATABASE_QUERY_TIMEOUT', value('DATABASE_QUERY_TIMEOUT', '10s')),
   };
 }
 

@@ -28,7 +28,7 @@ export class DatabaseModule {
       imports: [
         TypeOrmModule.forRootAsync({
           useFactory: async () => ({
-            ...(await resolveDataSourceOptions(config.database)),
+            ...(await resolveDataSourceOptions(config.database, config.databaseQueryTimeout)),
             migrationsRun: config.migrationsRun,
             // Start-up fails fast with one clear line instead of retrying silently forever.
             retryAttempts: 0,

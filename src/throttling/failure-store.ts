@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 
 /** Failures counted for one key in its current window. */
@@ -57,13 +58,27 @@ export class MemoryFailureStore implements FailureStore {
 
 export class RedisFailureStore implements FailureStore {
   private readonly redis: Redis;
+  private readonly logger = new Logger('RedisFailureStore');
+  private lastWarning = 0;
 
   constructor(url: string) {
+    // While Redis is unreachable, commands fail at once instead of queueing: a login must not
+    // wait on the throttle's store.
     this.redis = new Redis(url, {
       lazyConnect: true,
-      maxRetriesPerRequest: 2,
-      enableOfflineQueue: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      connectTimeout: 1000,
     });
+    this.redis.on('error', (error: Error) => this.warn(`Redis: ${error.message}`));
+    this.redis.connect().catch(() => undefined);
+  }
+
+  /** At most one warning every 30 s, however many requests meet the outage. */
+  private warn(message: string): void {
+    if (Date.now() - this.lastWarning < 30_000) return;
+    this.lastWarning = Date.now();
+    this.logger.warn(message);
   }
 
   async increment(keys: readonly string[], windowMs: number): Promise<void> {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { OAuthError } from '../common/oauth-error';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import type { FailureStore } from './failure-store';
+import type { FailureCount, FailureStore } from './failure-store';
 
 export const FAILURE_STORE = Symbol('FAILURE_STORE');
 
@@ -40,7 +40,14 @@ export class FailureThrottle implements OnApplicationShutdown {
   async assertNotBlocked(source: string, identities: readonly string[]): Promise<void> {
     if (!this.enabled) return;
     const keys = [sourceKey(source), ...identities.map((id) => identityKey(source, id))];
-    const counts = await this.store.read(keys);
+    let counts: FailureCount[];
+    try {
+      counts = await this.store.read(keys);
+    } catch {
+      // The shared store is down: fail open (the store logs the outage) rather than refuse
+      // every login. Authentication itself is unaffected.
+      return;
+    }
     const blocked = counts.filter(
       (c, i) => c.count >= (i === 0 ? this.maxFailures * SOURCE_LIMIT_FACTOR : this.maxFailures),
     );
@@ -56,7 +63,10 @@ export class FailureThrottle implements OnApplicationShutdown {
 
   async recordFailure(source: string, identity: string): Promise<void> {
     if (!this.enabled) return;
-    await this.store.increment([sourceKey(source), identityKey(source, identity)], this.windowMs);
+    // Like assertNotBlocked, a store outage must not turn a 401 into a 500.
+    await this.store
+      .increment([sourceKey(source), identityKey(source, identity)], this.windowMs)
+      .catch(() => undefined);
   }
 
   onApplicationShutdown(): Promise<void> {
