@@ -1,11 +1,5 @@
-import {
-  ApiBasicAuth,
-  ApiBearerAuth,
-  ApiFoundResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
-import { ApiErrors, USER_AUTH_ERRORS } from '../common/openapi';
+import { ApiFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ApiUserAuth, USER_AUTH_ERRORS } from '../common/openapi';
 import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
@@ -28,8 +22,7 @@ export class AuthorizeController {
       'After the redirect URI is trusted, errors are redirected with error, error_description and state: ' +
       'invalid_scope, unsupported_response_type, invalid_request (PKCE missing for a public client, plain PKCE).',
   })
-  @ApiBearerAuth('bearer')
-  @ApiBasicAuth('basic')
+  @ApiUserAuth()
   @ApiFoundResponse({
     description: 'Redirect to redirect_uri with code and state, or with an error',
   })

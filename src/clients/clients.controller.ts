@@ -1,12 +1,11 @@
+import { ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
-  ApiBasicAuth,
-  ApiBearerAuth,
-  ApiConsumes,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-} from '@nestjs/swagger';
-import { ApiErrors, ApiForm, SUPER_CLIENT_ERRORS, USER_AUTH_ERRORS } from '../common/openapi';
+  ApiErrors,
+  ApiUserAuth,
+  ApiForm,
+  SUPER_CLIENT_ERRORS,
+  USER_AUTH_ERRORS,
+} from '../common/openapi';
 import { Body, Controller, Delete, HttpCode, Param, Post, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
@@ -36,8 +35,7 @@ import {
  */
 @Controller(oauth2Routes('client'))
 @ApiTags('clients')
-@ApiBearerAuth('bearer')
-@ApiBasicAuth('basic')
+@ApiUserAuth()
 export class ClientsController {
   constructor(
     private readonly clients: ClientsService,

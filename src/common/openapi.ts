@@ -1,5 +1,7 @@
 import { applyDecorators, type INestApplication } from '@nestjs/common';
 import {
+  ApiBasicAuth,
+  ApiBearerAuth,
   ApiConsumes,
   ApiProperty,
   ApiResponse,
@@ -33,6 +35,10 @@ export function ApiErrors(
 /** A route that takes `application/x-www-form-urlencoded`. */
 export const ApiForm = (): MethodDecorator & ClassDecorator =>
   ApiConsumes('application/x-www-form-urlencoded');
+
+/** User authentication (SPEC §2): the super client's Bearer session or Basic credentials. */
+export const ApiUserAuth = (): MethodDecorator & ClassDecorator =>
+  applyDecorators(ApiBearerAuth('bearer'), ApiBasicAuth('basic'));
 
 /** The user authentication of super-client services (SPEC §2). */
 export const USER_AUTH_ERRORS: Array<[number, OAuthErrorCode, string]> = [

@@ -1,5 +1,11 @@
-import { ApiBasicAuth, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, ApiForm, SUPER_CLIENT_ERRORS, USER_AUTH_ERRORS } from '../common/openapi';
+import { ApiBasicAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiErrors,
+  ApiUserAuth,
+  ApiForm,
+  SUPER_CLIENT_ERRORS,
+  USER_AUTH_ERRORS,
+} from '../common/openapi';
 import { Body, Controller, Headers, HttpCode, Post, UseGuards } from '@nestjs/common';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { ClientAuthService } from '../auth/client-auth.service';
@@ -56,8 +62,7 @@ export class RevocationController {
   @HttpCode(200)
   @ApiTags('super-client services')
   @ApiOperation({ summary: "Revoke one of the user's tokens, by raw value or handle (SPEC §4)" })
-  @ApiBearerAuth('bearer')
-  @ApiBasicAuth('basic')
+  @ApiUserAuth()
   @ApiForm()
   @ApiOkResponse({ description: "Empty body; another user's or an unknown token changes nothing" })
   @ApiErrors(...USER_AUTH_ERRORS, ...SUPER_CLIENT_ERRORS, [400, 'invalid_request', 'token missing'])
@@ -76,8 +81,7 @@ export class RevocationController {
   @HttpCode(200)
   @ApiTags('super-client services')
   @ApiOperation({ summary: "Revoke all the user's tokens of one client (SPEC §4)" })
-  @ApiBearerAuth('bearer')
-  @ApiBasicAuth('basic')
+  @ApiUserAuth()
   @ApiForm()
   @ApiOkResponse({ description: 'Empty body' })
   @ApiErrors(...USER_AUTH_ERRORS, ...SUPER_CLIENT_ERRORS, [

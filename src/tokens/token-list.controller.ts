@@ -1,13 +1,17 @@
 import {
-  ApiBasicAuth,
-  ApiBearerAuth,
   ApiExtraModels,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
-import { ApiErrors, ApiForm, SUPER_CLIENT_ERRORS, USER_AUTH_ERRORS } from '../common/openapi';
+import {
+  ApiErrors,
+  ApiUserAuth,
+  ApiForm,
+  SUPER_CLIENT_ERRORS,
+  USER_AUTH_ERRORS,
+} from '../common/openapi';
 import { Body, Controller, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
@@ -34,8 +38,7 @@ export class TokenListController {
   @HttpCode(200)
   @ApiTags('super-client services')
   @ApiOperation({ summary: "List the user's live tokens (SPEC §3)" })
-  @ApiBearerAuth('bearer')
-  @ApiBasicAuth('basic')
+  @ApiUserAuth()
   @ApiForm()
   @ApiExtraModels(TokenListEntryDto, TokenCountDto)
   @ApiOkResponse({
