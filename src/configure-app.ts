@@ -4,6 +4,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger as Pino } from 'pino';
 import { sendOAuthError, toOAuthError } from './common/oauth-error.filter';
 import { setupOpenApi } from './common/openapi';
+import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { MetricsService } from './observability/metrics.service';
 import { requestObserver } from './observability/request-observer';
 
@@ -22,7 +23,8 @@ export function configureApp(app: INestApplication, logger: Pino): NestExpressAp
   // they mean something.
   expressApp.set('etag', false);
   // First, so that every request, even one refused by the body parser, is logged and counted.
-  expressApp.use(requestObserver(app.get(MetricsService), logger));
+  const config = app.get<AppConfig>(APP_CONFIG);
+  expressApp.use(requestObserver(app.get(MetricsService), logger, config.requestTimeout * 1000));
   expressApp.use(express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 100 }));
   expressApp.use(express.json({ limit: BODY_LIMIT }));
   // Body-parser errors happen before Nest routes the request, so they are answered here,

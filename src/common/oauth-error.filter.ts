@@ -72,6 +72,9 @@ const UNAVAILABLE_CODES = new Set([
   'ER_CON_COUNT_ERROR',
   'ER_SERVER_SHUTDOWN',
   'SQLITE_BUSY',
+  // Still conflicting after retryOnLockConflict's attempts: worth trying again shortly.
+  'ER_LOCK_DEADLOCK',
+  'ER_LOCK_WAIT_TIMEOUT',
   'SQLITE_IOERR',
 ]);
 

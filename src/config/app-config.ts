@@ -44,6 +44,11 @@ export interface AppConfig {
    * answers 503 (seconds; 0: no limit). A stalled database must not hang requests forever.
    */
   readonly databaseQueryTimeout: number;
+  /**
+   * The longest a request may take before it is answered 503 (seconds): the bound that also
+   * covers waiting for a pooled connection while the database stalls.
+   */
+  readonly requestTimeout: number;
 }
 
 export class ConfigError extends Error {
@@ -254,9 +259,10 @@ export function loadConfig(env: Environment): AppConfig {
       value('DATABASE_CONNECT_TIMEOUT', '30s'),
     ),
     databaseQueryTimeout:
-      value('DATABASE_QUERY_TIMEOUT', '10s') === '0'
+      value('DATABASE_QUERY_TIMEOUT', '5s') === '0'
         ? 0
-        : parseDuration('DATABASE_QUERY_TIMEOUT', value('DATABASE_QUERY_TIMEOUT', '10s')),
+        : parseDuration('DATABASE_QUERY_TIMEOUT', value('DATABASE_QUERY_TIMEOUT', '5s')),
+    requestTimeout: parseDuration('REQUEST_TIMEOUT', value('REQUEST_TIMEOUT', '10s')),
   };
 }
 

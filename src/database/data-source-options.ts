@@ -49,7 +49,8 @@ export function dataSourceOptions(
     migrations: MYSQL_MIGRATIONS,
     // Dates are written and read as UTC regardless of the server's time zone.
     timezone: 'Z',
-    // mysql2 drops a connection whose query outlives this, and the request answers 503.
+    // mysql2 fails a query that outlives this (PROTOCOL_SEQUENCE_TIMEOUT → 503). It keeps the
+    // connection, so requests queued behind it are bounded by REQUEST_TIMEOUT instead.
     ...(queryTimeoutSeconds > 0
       ? { enableQueryTimeout: true, maxQueryExecutionTime: queryTimeoutSeconds * 1000 }
       : {}),

@@ -1,5 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger as Pino } from 'pino';
+import { OAuthError } from '../common/oauth-error';
+import { sendOAuthError } from '../common/oauth-error.filter';
 import type { MetricsService } from './metrics.service';
 import { requestContext, requestIdFrom } from './request-context';
 
@@ -20,13 +22,36 @@ export const httpLifecycle = {
  * the route pattern, the status and the duration are recorded: never a path with values in it,
  * a header, or a body.
  */
-export function requestObserver(metrics: MetricsService, logger: Pino): RequestHandler {
+export function requestObserver(
+  metrics: MetricsService,
+  logger: Pino,
+  timeoutMs: number,
+): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const requestId = requestIdFrom(req.headers['x-request-id']);
     res.setHeader('X-Request-Id', requestId);
     if (httpLifecycle.draining) res.shouldKeepAlive = false;
     httpLifecycle.inFlight.add(res);
-    res.once('close', () => httpLifecycle.inFlight.delete(res));
+    // Whatever a request waits for (a stalled database, a pool with no free connection), it
+    // is answered within REQUEST_TIMEOUT; a late result is then dropped by the filter.
+    const deadline = setTimeout(() => {
+      if (res.headersSent) return;
+      sendOAuthError(
+        res,
+        new OAuthError(
+          503,
+          'temporarily_unavailable',
+          'The request took too long; try again shortly.',
+          {
+            'Retry-After': '1',
+          },
+        ),
+      );
+    }, timeoutMs);
+    res.once('close', () => {
+      clearTimeout(deadline);
+      httpLifecycle.inFlight.delete(res);
+    });
     // At debug level, also when it starts (no path: paths can carry user names and client ids).
     logger.debug({ request_id: requestId, method: req.method }, 'request started');
     const started = process.hrtime.bigint();

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, In, IsNull, type Repository } from 'typeorm';
+import { EntityManager, type FindOptionsWhere, In, IsNull, type Repository } from 'typeorm';
+import { retryOnLockConflict } from '../database/lock-conflicts';
 import { Client } from '../clients/client.entity';
 import { Token, TOKEN_TYPES, type TokenType } from './token.entity';
 
@@ -81,64 +82,60 @@ export class TokenRepository {
     return { total, tokens };
   }
 
+  /**
+   * Revokes the live tokens matching `where` (a conditional UPDATE) and returns how many this
+   * call revoked. On its own it is run again on a lock conflict; inside a transaction, the
+   * transaction's owner runs the whole transaction again instead.
+   */
+  private revokeWhere(
+    where: FindOptionsWhere<Token>,
+    now: Date,
+    manager?: EntityManager,
+    also: Partial<Pick<Token, 'rotated'>> = {},
+  ): Promise<number> {
+    const run = async (): Promise<number> => {
+      const result = await this.repo(manager).update(
+        { ...where, revokedAt: IsNull() },
+        { revokedAt: now, ...also },
+      );
+      return result.affected ?? 0;
+    };
+    return manager ? run() : retryOnLockConflict(run);
+  }
+
   /** Revokes one token if it is still live; true when this call revoked it. */
   async revokeByHandle(handle: string, now: Date, manager?: EntityManager): Promise<boolean> {
-    const result = await this.repo(manager).update(
-      { handle, revokedAt: IsNull() },
-      { revokedAt: now },
-    );
-    return (result.affected ?? 0) > 0;
+    return (await this.revokeWhere({ handle }, now, manager)) > 0;
   }
 
   /** Marks a refresh token as exchanged; true only for the one request that wins the race. */
-  async rotate(handle: string, now: Date, manager?: EntityManager): Promise<boolean> {
-    const result = await this.repo(manager).update(
-      { handle, revokedAt: IsNull() },
-      { revokedAt: now, rotated: true },
-    );
-    return (result.affected ?? 0) > 0;
+  async rotate(handle: string, now: Date, manager: EntityManager): Promise<boolean> {
+    return (await this.revokeWhere({ handle }, now, manager, { rotated: true })) > 0;
   }
 
   /** The access tokens that were issued together with a refresh token. */
-  async revokeIssuedWith(
+  revokeIssuedWith(
     refreshTokenHandle: string,
     now: Date,
     manager?: EntityManager,
   ): Promise<number> {
-    const result = await this.repo(manager).update(
-      { refreshTokenHandle, revokedAt: IsNull() },
-      { revokedAt: now },
-    );
-    return result.affected ?? 0;
+    return this.revokeWhere({ refreshTokenHandle }, now, manager);
   }
 
-  async revokeFamily(familyId: string, now: Date, manager?: EntityManager): Promise<number> {
-    const result = await this.repo(manager).update(
-      { familyId, revokedAt: IsNull() },
-      { revokedAt: now },
-    );
-    return result.affected ?? 0;
+  revokeFamily(familyId: string, now: Date, manager?: EntityManager): Promise<number> {
+    return this.revokeWhere({ familyId }, now, manager);
   }
 
-  async revokeForUserAndClient(username: string, clientId: string, now: Date): Promise<number> {
-    const result = await this.tokens.update(
-      { username, clientId, revokedAt: IsNull() },
-      { revokedAt: now },
-    );
-    return result.affected ?? 0;
+  revokeForUserAndClient(username: string, clientId: string, now: Date): Promise<number> {
+    return this.revokeWhere({ username, clientId }, now);
   }
 
-  async revokeForUser(username: string, now: Date): Promise<number> {
-    const result = await this.tokens.update({ username, revokedAt: IsNull() }, { revokedAt: now });
-    return result.affected ?? 0;
+  revokeForUser(username: string, now: Date): Promise<number> {
+    return this.revokeWhere({ username }, now);
   }
 
-  async revokeForClient(clientId: string, now: Date, manager?: EntityManager): Promise<number> {
-    const result = await this.repo(manager).update(
-      { clientId, revokedAt: IsNull() },
-      { revokedAt: now },
-    );
-    return result.affected ?? 0;
+  revokeForClient(clientId: string, now: Date, manager?: EntityManager): Promise<number> {
+    return this.revokeWhere({ clientId }, now, manager);
   }
 
   /** The clients holding a live token (of either type) of this user. */
@@ -162,13 +159,15 @@ export class TokenRepository {
   async recordUse(token: Token, now: Date): Promise<void> {
     const since = now.getTime() - LAST_USED_RESOLUTION_MS;
     if (token.lastUsedAt !== null && token.lastUsedAt.getTime() > since) return;
-    await this.tokens
-      .createQueryBuilder()
-      .update(Token)
-      .set({ lastUsedAt: now })
-      .where('handle = :handle', { handle: token.handle })
-      .andWhere('(last_used_at IS NULL OR last_used_at <= :since)', { since: new Date(since) })
-      .execute();
+    await retryOnLockConflict(() =>
+      this.tokens
+        .createQueryBuilder()
+        .update(Token)
+        .set({ lastUsedAt: now })
+        .where('handle = :handle', { handle: token.handle })
+        .andWhere('(last_used_at IS NULL OR last_used_at <= :since)', { since: new Date(since) })
+        .execute(),
+    );
   }
 
   /**

@@ -4,6 +4,7 @@ import { digestSecret, generateId, generateSecret, SECRET_PREFIX } from '../auth
 import { formatScope } from '../auth/scope-policy';
 import type { Client } from '../clients/client.entity';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { retryOnLockConflict } from '../database/lock-conflicts';
 import { MetricsService } from '../observability/metrics.service';
 import { Token, type TokenType } from './token.entity';
 import { TokenRepository, type ActiveTokenQuery } from './token.repository';
@@ -168,12 +169,14 @@ export class TokenService {
   async revoke(token: Token, cause: RevocationCause): Promise<void> {
     const now = new Date();
     this.metrics.revocations.inc({ cause });
-    await this.dataSource.transaction(async (manager) => {
-      await this.tokens.revokeByHandle(token.handle, now, manager);
-      if (token.type === 'refresh_token') {
-        await this.tokens.revokeIssuedWith(token.handle, now, manager);
-      }
-    });
+    await retryOnLockConflict(() =>
+      this.dataSource.transaction(async (manager) => {
+        await this.tokens.revokeByHandle(token.handle, now, manager);
+        if (token.type === 'refresh_token') {
+          await this.tokens.revokeIssuedWith(token.handle, now, manager);
+        }
+      }),
+    );
   }
 
   /**

@@ -1,0 +1,34 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * Errors where the database gave up one of two conflicting writers, not the request's own
+ * fault: InnoDB deadlocks and lock-wait timeouts (a revoke-all's range lock meeting a
+ * refresh's inserts), SQLite's busy database. Running the same work again is safe here: the
+ * conditional updates are re-checked and new secrets are generated.
+ */
+const LOCK_CONFLICT_CODES = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'SQLITE_BUSY']);
+
+export function isLockConflict(error: unknown): boolean {
+  for (
+    let e: unknown = error, depth = 0;
+    typeof e === 'object' && e !== null && depth < 3;
+    depth++
+  ) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && LOCK_CONFLICT_CODES.has(code)) return true;
+    e = (e as { driverError?: unknown }).driverError;
+  }
+  return false;
+}
+
+/** Runs `work` again (up to `attempts` times, with a short random pause) on a lock conflict. */
+export async function retryOnLockConflict<T>(work: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= attempts || !isLockConflict(error)) throw error;
+      await sleep(5 + Math.random() * 20 * attempt);
+    }
+  }
+}

@@ -1,0 +1,344 @@
+import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
+import { after, before, describe, it } from 'node:test';
+import type { Response, Test } from 'supertest';
+import { digestSecret } from '../src/auth/secrets';
+import { AuthorizationCode } from '../src/authorization/authorization-code.entity';
+import { Token } from '../src/tokens/token.entity';
+import {
+  authorizeAndExchange,
+  authorizeCode,
+  clientBasic,
+  createClient,
+  createSuperClient,
+  createUser,
+  listTokens,
+  login,
+  type TestClient,
+  type TokenResponse,
+} from './support/factories';
+import { bearer, startTestApp, type TestApp } from './support/test-app';
+
+/** One HTTP answer, with when (on this process's clock) it was asked and answered. */
+interface Timed {
+  status: number;
+  body: Response['body'];
+  startedAt: number;
+  answeredAt: number;
+}
+
+async function timed(req: Test): Promise<Timed> {
+  const startedAt = performance.now();
+  const res = await req;
+  return { status: res.status, body: res.body, startedAt, answeredAt: performance.now() };
+}
+
+/** How far an answer may overtake an earlier-ordered one on its way through the event loop. */
+const SCHEDULING_SLACK_MS = 10;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** "200 x1, 400 invalid_grant x19": what came back, for assertion messages. */
+function tally(answers: readonly Timed[]): string {
+  const counts = new Map<string, number>();
+  for (const a of answers) {
+    const key = `${a.status}${typeof a.body?.error === 'string' ? ` ${a.body.error}` : ''}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([key, n]) => `${key} x${n}`).join(', ');
+}
+
+function assertOneWinner(answers: readonly Timed[]): Timed {
+  const winners = answers.filter((a) => a.status === 200);
+  assert.equal(winners.length, 1, `expected exactly one 200, got ${tally(answers)}`);
+  for (const loser of answers.filter((a) => a.status !== 200)) {
+    assert.equal(loser.status, 400, tally(answers));
+    assert.equal(loser.body.error, 'invalid_grant', tally(answers));
+  }
+  const [winner] = winners;
+  assert.ok(winner);
+  return winner;
+}
+
+describe('races: concurrent requests settled by the database', () => {
+  let t: TestApp;
+  let superClient: TestClient;
+  let client: TestClient;
+
+  before(async () => {
+    t = await startTestApp();
+    superClient = await createSuperClient(t);
+    client = await createClient(t);
+  });
+  after(() => t.close());
+
+  const tokens = () => t.dataSource.getRepository(Token);
+  const byRaw = (raw: string) => tokens().findOneBy({ digest: digestSecret(raw) });
+
+  const exchange = (code: string) =>
+    t
+      .http()
+      .post('/oauth2/token')
+      .set('Authorization', clientBasic(client))
+      .type('form')
+      .send({ grant_type: 'authorization_code', code });
+  const refresh = (refreshToken: string) =>
+    t
+      .http()
+      .post('/oauth2/token')
+      .set('Authorization', clientBasic(client))
+      .type('form')
+      .send({ grant_type: 'refresh_token', refresh_token: refreshToken });
+  const superForm = () => ({
+    super_client_id: superClient.client_id,
+    super_client_secret: superClient.client_secret ?? '',
+  });
+
+  /** A new user logged in through the super client, so tests never see each other's tokens. */
+  async function newSession(): Promise<TokenResponse> {
+    return login(t, superClient, await createUser(t));
+  }
+
+  it('20 parallel redemptions of one code: one 200, the rest invalid_grant, and the replay revokes what the one issued', async () => {
+    const session = await newSession();
+    const code = await authorizeCode(t, { session, client });
+
+    const answers = await Promise.all(Array.from({ length: 20 }, () => timed(exchange(code))));
+    const issued = assertOneWinner(answers).body as TokenResponse;
+    assert.ok(issued.access_token && issued.refresh_token);
+
+    const codeRow = await t.dataSource
+      .getRepository(AuthorizationCode)
+      .findOneByOrFail({ digest: digestSecret(code) });
+    assert.ok(codeRow.redeemedAt, 'the code is marked redeemed');
+    // Exactly the one success's pair was written, and the replays revoked it.
+    const family = await tokens().findBy({ familyId: codeRow.familyId });
+    assert.deepEqual(
+      family.map((row) => row.digest).sort(),
+      [digestSecret(issued.access_token), digestSecret(issued.refresh_token)].sort(),
+      'the family holds exactly the tokens of the one success',
+    );
+    for (const row of family) assert.ok(row.revokedAt, `${row.type} ${row.handle} is revoked`);
+
+    // And the service refuses them.
+    const introspected = await t
+      .http()
+      .post('/oauth2/introspect')
+      .set('Authorization', clientBasic(client))
+      .type('form')
+      .send({ token: issued.access_token });
+    assert.deepEqual(introspected.body, { active: false });
+    const refreshed = await refresh(issued.refresh_token);
+    assert.equal(refreshed.status, 400);
+    assert.equal(refreshed.body.error, 'invalid_grant');
+  });
+
+  it('20 parallel refreshes of one refresh token: one 200, the rest invalid_grant, and the family ends revoked', async () => {
+    const session = await newSession();
+    const original = await authorizeAndExchange(t, { session, client });
+    const originalRefresh = original.refresh_token ?? '';
+    const originalRow = await byRaw(originalRefresh);
+    assert.ok(originalRow);
+
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => timed(refresh(originalRefresh))),
+    );
+    const rotated = assertOneWinner(answers).body as TokenResponse;
+    assert.ok(rotated.refresh_token && rotated.refresh_token !== originalRefresh);
+
+    const family = await tokens().findBy({ familyId: originalRow.familyId });
+    // The original pair and the one rotated pair: no loser wrote anything.
+    assert.deepEqual(
+      family.map((row) => row.digest).sort(),
+      [original.access_token, originalRefresh, rotated.access_token, rotated.refresh_token]
+        .map(digestSecret)
+        .sort(),
+    );
+    const live = family.filter((row) => row.revokedAt === null);
+    assert.deepEqual(
+      live.map((row) => `${row.type} ${row.handle}`),
+      [],
+      'no token of the family is live after the reuse',
+    );
+    const again = await refresh(rotated.refresh_token);
+    assert.equal(again.status, 400);
+    assert.equal(again.body.error, 'invalid_grant');
+  });
+
+  it('revoke-all racing with refreshes and code exchanges of the same user and client leaves nothing issued before it answered live', async (context) => {
+    // Every violation of every round, so that one failure shows all that went wrong.
+    const problems: string[] = [];
+    // Each round moves the revoke-all to a different point in the stream of issuances.
+    for (const [round, revokeAfterMs] of [0, 5, 10, 20, 30, 45].entries()) {
+      const session = await newSession();
+      const { username } = await tokens().findOneByOrFail({
+        digest: digestSecret(session.access_token),
+      });
+      const preexisting: TokenResponse[] = [];
+      for (let i = 0; i < 8; i++) {
+        preexisting.push(await authorizeAndExchange(t, { session, client }));
+      }
+      const codes: string[] = [];
+      for (let i = 0; i < 8; i++) codes.push(await authorizeCode(t, { session, client }));
+
+      const revokeAll = () =>
+        timed(
+          t
+            .http()
+            .post('/oauth2/revoke/super/all')
+            .set('Authorization', bearer(session.access_token))
+            .type('form')
+            .send({ ...superForm(), client_id: client.client_id }),
+        );
+      // The issuances, a refresh and a code exchange every few milliseconds, with the
+      // revoke-all sent among them.
+      const issuances: Promise<Timed & { grant: string }>[] = [];
+      const issue = (grant: string, req: Test) =>
+        issuances.push(timed(req).then((answer) => ({ ...answer, grant })));
+      let revoke: Promise<Timed> | undefined;
+      const started = performance.now();
+      for (let i = 0; i < 8; i++) {
+        if (revoke === undefined && performance.now() - started >= revokeAfterMs) {
+          revoke = revokeAll();
+        }
+        issue('refresh', refresh(preexisting[i]?.refresh_token ?? ''));
+        issue('code exchange', exchange(codes[i] ?? ''));
+        await sleep(3);
+      }
+      revoke ??= sleep(Math.max(0, revokeAfterMs - (performance.now() - started))).then(revokeAll);
+      const [revoked, answers] = await Promise.all([revoke, Promise.all(issuances)]);
+      const where = `round ${round} (revoke-all after ${revokeAfterMs} ms)`;
+      for (const answer of answers) {
+        if (answer.status === 200) continue;
+        if (answer.status === 400 && answer.body.error === 'invalid_grant') continue;
+        problems.push(
+          `${where}: a ${answer.grant} answered ${answer.status} ${JSON.stringify(answer.body)}`,
+        );
+      }
+      const liveRows = await tokens()
+        .createQueryBuilder('t')
+        .where('t.username = :username AND t.client_id = :clientId', {
+          username,
+          clientId: client.client_id,
+        })
+        .andWhere('t.revoked_at IS NULL')
+        .getMany();
+      if (revoked.status !== 200) {
+        problems.push(
+          `${where}: revoke-all answered ${revoked.status} ${JSON.stringify(revoked.body)}; ${liveRows.length} tokens of the user and client are live`,
+        );
+        continue;
+      }
+
+      const digests = (answer: Timed) => {
+        const issued = answer.body as TokenResponse;
+        return [issued.access_token, issued.refresh_token]
+          .filter((raw): raw is string => !!raw)
+          .map(digestSecret);
+      };
+      const live = new Set(liveRows.map((row) => row.digest));
+      // Issued before the race: every one revoked.
+      for (const issued of preexisting) {
+        for (const raw of [issued.access_token, issued.refresh_token]) {
+          if (raw && live.has(digestSecret(raw))) {
+            problems.push(`${where}: a token issued before the race is live`);
+          }
+        }
+      }
+      // An issuance that overlaps the revoke-all may be ordered after it, and its answer can
+      // overtake the revoke-all's by a scheduling hair; only those that answered clearly
+      // before the revoke-all did count as issued before it.
+      const count = { before: 0, during: 0, overtaking: 0, after: 0 };
+      const mayBeLive = new Set<string>();
+      for (const answer of answers.filter((a) => a.status === 200)) {
+        let when: string;
+        if (answer.answeredAt < revoked.startedAt) {
+          count.before++;
+          when = 'answered before revoke-all started';
+        } else if (answer.answeredAt < revoked.answeredAt - SCHEDULING_SLACK_MS) {
+          count.during++;
+          when = `answered ${(revoked.answeredAt - answer.answeredAt).toFixed(1)} ms before revoke-all did`;
+        } else {
+          if (answer.answeredAt < revoked.answeredAt) count.overtaking++;
+          else count.after++;
+          for (const digest of digests(answer)) mayBeLive.add(digest);
+          continue;
+        }
+        for (const digest of digests(answer)) {
+          if (live.has(digest))
+            problems.push(`${where}: a token of a ${answer.grant} ${when} is live`);
+        }
+      }
+      // And in the database, nothing of this user and client is live but what may be: no
+      // write that no answer told of survived the revoke-all either.
+      for (const row of liveRows.filter((r) => !mayBeLive.has(r.digest))) {
+        problems.push(
+          `${where}: ${row.type} ${row.handle} is live, and nothing issued it after revoke-all`,
+        );
+      }
+      context.diagnostic(
+        `${where}: issuances answered before it started ${count.before}, while it ran ${count.during}, within ${SCHEDULING_SLACK_MS} ms before its answer ${count.overtaking}, after ${count.after}; ${tally(answers)}`,
+      );
+    }
+    assert.deepEqual(problems, []);
+  });
+
+  for (const type of ['access_token', 'refresh_token'] as const) {
+    it(`never lists a ${type} handle once /oauth2/revoke/super for it has answered`, async () => {
+      const session = await newSession();
+      for (let i = 0; i < 3; i++) await authorizeAndExchange(t, { session, client });
+      const list = (tokenType: string) =>
+        listTokens(t, superClient, bearer(session.access_token), { token_type: tokenType });
+      const handlesOf = (answer: Timed) =>
+        (answer.body as Array<{ token: string }>).map((entry) => entry.token);
+
+      const [target, ...others] = handlesOf(await timed(list(type)));
+      assert.ok(target && others.length === 2);
+      // Revoking a refresh token takes the access token issued with it along.
+      const targetRow = await tokens().findOneByOrFail({ handle: target });
+      const companions = (await tokens().findBy({ refreshTokenHandle: targetRow.handle })).map(
+        (row) => row.handle,
+      );
+
+      const revoke = timed(
+        t
+          .http()
+          .post('/oauth2/revoke/super')
+          .set('Authorization', bearer(session.access_token))
+          .type('form')
+          .send({ ...superForm(), token: target }),
+      );
+      let revokeAnsweredAt = Infinity;
+      void revoke.then((answer) => (revokeAnsweredAt = answer.answeredAt));
+      const lists: Promise<Timed>[] = [];
+      let launchedAfter = 0;
+      const deadline = performance.now() + 10_000;
+      while (launchedAfter < 30 && performance.now() < deadline) {
+        const answered = revokeAnsweredAt !== Infinity;
+        lists.push(timed(list(type)));
+        if (companions.length > 0) lists.push(timed(list('access_token')));
+        if (answered) launchedAfter++;
+        await sleep(1);
+      }
+      const revoked = await revoke;
+      assert.equal(revoked.status, 200, JSON.stringify(revoked.body));
+      const answers = await Promise.all(lists);
+      const later = answers.filter((a) => a.startedAt > revoked.answeredAt);
+      assert.ok(later.length >= 30, `only ${later.length} lists started after the revoke answered`);
+      for (const answer of answers) assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      for (const answer of later) {
+        const handles = handlesOf(answer);
+        assert.ok(!handles.includes(target), 'a list started after the revoke answered shows it');
+        for (const companion of companions) {
+          assert.ok(
+            !handles.includes(companion),
+            'a list started after the revoke answered shows an access token issued with it',
+          );
+        }
+      }
+      // The others were never touched.
+      const final = handlesOf(await timed(list(type)));
+      assert.deepEqual(final, others);
+    });
+  }
+});
