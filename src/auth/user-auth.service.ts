@@ -58,10 +58,11 @@ export class UserAuthService {
         'The access token was not issued to a super client for a user.',
       );
     }
-    await this.tokens.recordUse(token, now);
+    // Its use is recorded by BearerUseInterceptor once the request has succeeded.
     return {
       username: token.username,
       authenticatedAt: token.userAuthenticatedAt ?? token.createdAt,
+      bearerToken: token,
     };
   }
 

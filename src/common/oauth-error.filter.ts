@@ -120,8 +120,14 @@ function fromBodyParserError(error: unknown): OAuthError | undefined {
     case 'stream.encoding.set':
     case 'parameters.too.many':
       return OAuthError.invalidRequest('The request body is malformed.');
-    default:
-      return undefined;
+    default: {
+      // Any other error the body parser marks as the client's (4xx), e.g. a broken encoding.
+      const status = (error as { status?: unknown }).status;
+      if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
+      return status === 415
+        ? new OAuthError(415, 'unsupported_media_type', 'The body encoding is not supported.')
+        : OAuthError.invalidRequest('The request body could not be read.');
+    }
   }
 }
 
