@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Response } from 'supertest';
 import { digestSecret } from '../src/auth/secrets';
 import { Client } from '../src/clients/client.entity';
 import { Token } from '../src/tokens/token.entity';
@@ -16,14 +15,7 @@ import {
   type TokenResponse,
 } from './support/factories';
 import { basicAuth, bearer, startTestApp, type TestApp } from './support/test-app';
-
-function assertError(res: Response, status: number, error: string | null): void {
-  assert.equal(res.status, status, JSON.stringify(res.body));
-  assert.deepEqual(Object.keys(res.body as object).sort(), ['error', 'error_description']);
-  assert.equal(typeof res.body.error, 'string');
-  if (error !== null) assert.equal(res.body.error, error);
-  assert.equal(typeof res.body.error_description, 'string');
-}
+import { expectOAuthError as assertError } from './support/assertions';
 
 interface Registered {
   client_id: string;

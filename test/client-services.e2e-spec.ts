@@ -19,6 +19,7 @@ import {
   type TokenResponse,
 } from './support/factories';
 import { basicAuth, bearer, startTestApp, type TestApp } from './support/test-app';
+import { expectOAuthError as expectError } from './support/assertions';
 
 type Form = Record<string, string | undefined>;
 
@@ -47,26 +48,6 @@ const REGISTRANT_KEYS = [
   'registration_date',
 ].sort();
 const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-
-/** SPEC §2's error shape: JSON, exactly `{error, error_description}`. */
-function expectError(res: Response, status: number, code?: string): void {
-  assert.equal(
-    res.status,
-    status,
-    `expected ${status} ${code ?? ''}, got ${res.status} ${res.text}`,
-  );
-  assert.match(String(res.headers['content-type']), /^application\/json/);
-  const body = res.body as Record<string, unknown>;
-  assert.deepEqual(Object.keys(body).sort(), ['error', 'error_description']);
-  assert.equal(typeof body.error, 'string');
-  assert.equal(typeof body.error_description, 'string');
-  assert.ok((body.error_description as string).length > 0);
-  if (code !== undefined) assert.equal(body.error, code);
-  assert.doesNotMatch(
-    res.text,
-    /\bat .+[\\/].+\.[jt]s:\d+|node_modules|QueryFailedError|SQLITE_|ER_[A-Z_]+/,
-  );
-}
 
 function expectInvalidToken(res: Response): void {
   expectError(res, 401, 'invalid_token');

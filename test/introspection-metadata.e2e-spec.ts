@@ -18,6 +18,7 @@ import {
   type TokenResponse,
 } from './support/factories';
 import { basicAuth, bearer, startTestApp, type TestApp } from './support/test-app';
+import { expectOAuthError as expectError } from './support/assertions';
 
 interface Introspection {
   active: boolean;
@@ -34,20 +35,6 @@ interface ListEntry {
   token: string;
   client_id: string;
   last_used_at: string | null;
-}
-
-/** SPEC §2's error shape: JSON, exactly `{error, error_description}`. */
-function expectError(res: Response, status: number, code?: string): void {
-  assert.equal(
-    res.status,
-    status,
-    `expected ${status} ${code ?? ''}, got ${res.status} ${res.text}`,
-  );
-  assert.match(String(res.headers['content-type']), /^application\/json/);
-  const body = res.body as Record<string, unknown>;
-  assert.deepEqual(Object.keys(body).sort(), ['error', 'error_description']);
-  assert.equal(typeof body.error_description, 'string');
-  if (code !== undefined) assert.equal(body.error, code);
 }
 
 const ACTIVE_KEYS = ['active', 'client_id', 'exp', 'iat', 'scope', 'sub', 'token_type', 'username'];

@@ -30,24 +30,9 @@ import {
   startTestApp,
   type TestApp,
 } from './support/test-app';
+import { expectOAuthError as expectError } from './support/assertions';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
-
-/** Asserts SPEC §2's error shape: JSON, exactly `{error, error_description}`. */
-function expectError(res: Response, status: number, code?: string): void {
-  assert.equal(
-    res.status,
-    status,
-    `expected ${status} ${code ?? ''}, got ${res.status} ${res.text}`,
-  );
-  assert.match(String(res.headers['content-type']), /^application\/json/);
-  const body = res.body as Record<string, unknown>;
-  assert.deepEqual(Object.keys(body).sort(), ['error', 'error_description']);
-  assert.equal(typeof body.error, 'string');
-  assert.equal(typeof body.error_description, 'string');
-  assert.ok((body.error_description as string).length > 0);
-  if (code !== undefined) assert.equal(body.error, code);
-}
 
 /** A 429 with `Retry-After` in whole seconds, at least 1 and at most the window. */
 function expectThrottled(res: Response, windowSeconds: number): number {

@@ -18,20 +18,7 @@ import {
   type TokenResponse,
 } from './support/factories';
 import { basicAuth, bearer, startTestApp, type TestApp } from './support/test-app';
-
-/**
- * An OAuth error: the status, and a body of exactly {error, error_description}. `error` null
- * when the spec names no code (415).
- */
-function assertError(res: Response, status: number, error: string | null): void {
-  assert.notEqual(res.status, 200);
-  assert.equal(res.status, status, JSON.stringify(res.body));
-  assert.deepEqual(Object.keys(res.body as object).sort(), ['error', 'error_description']);
-  assert.equal(typeof res.body.error, 'string');
-  if (error !== null) assert.equal(res.body.error, error);
-  assert.equal(typeof res.body.error_description, 'string');
-  assert.ok((res.body.error_description as string).length > 0);
-}
+import { expectOAuthError as assertError } from './support/assertions';
 
 /** A successful token response (RFC 6749 §5.1): exact fields, prefixes, no-cache headers. */
 function assertIssued(
