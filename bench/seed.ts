@@ -15,6 +15,7 @@ import { DataSource } from 'typeorm';
 import { digestSecret } from '../src/auth/secrets';
 import { dataSourceOptions } from '../src/database/data-source-options';
 import { hashPassword } from '../src/users/password-hasher';
+import { TOKEN_COLUMNS } from './sql';
 
 export interface SeedOptions {
   /** Server URL without a database, e.g. mysql://root@127.0.0.1:3306 */
@@ -95,23 +96,6 @@ export function bulkUsername(index: number): string {
   return `user${String(index).padStart(7, '0')}`;
 }
 
-const TOKEN_COLUMNS = [
-  'handle',
-  'digest',
-  'type',
-  'username',
-  'client_id',
-  'scope',
-  'family_id',
-  'refresh_token_handle',
-  'created_at',
-  'expires_at',
-  'user_authenticated_at',
-  'revoked_at',
-  'rotated',
-  'last_used_at',
-] as const;
-
 type Row = unknown[];
 
 interface TokenSpec {
@@ -175,8 +159,8 @@ class TokenWriter extends BatchWriter {
       spec.expiresAt,
       spec.username === null ? null : spec.createdAt,
       spec.revokedAt,
-      0,
-      null,
+      null, // last_used_at
+      0, // rotated
     ]);
     return handle;
   }

@@ -6,7 +6,7 @@
  * statements; run.ts EXPLAINs the token-list queries.
  */
 
-const TOKEN_COLUMNS = [
+export const TOKEN_COLUMNS = [
   'handle',
   'digest',
   'type',

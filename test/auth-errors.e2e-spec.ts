@@ -15,6 +15,8 @@ import {
   type TestClient,
   type TestUser,
   type TokenResponse,
+  postForm,
+  type Form,
 } from './support/factories';
 import { basicAuth, bearer, startTestApp, type TestApp } from './support/test-app';
 import { expectOAuthError as expectError } from './support/assertions';
@@ -24,8 +26,6 @@ interface ListEntry {
   token_type: string;
   client_id: string;
 }
-
-type Form = Record<string, string | undefined>;
 
 function expectInvalidToken(res: Response): void {
   expectError(res, 401, 'invalid_token');
@@ -64,29 +64,19 @@ describe('authentication and error handling of the super-client services', () =>
     super_client_secret: superClient.client_secret,
   });
 
-  /** POSTs a form, leaving out fields whose value is undefined and the header when it is. */
-  const postForm = (path: string, authorization: string | undefined, form: Form) => {
-    const fields = Object.fromEntries(
-      Object.entries(form).filter((entry): entry is [string, string] => entry[1] !== undefined),
-    );
-    const req = t.http().post(path);
-    if (authorization !== undefined) req.set('Authorization', authorization);
-    return req.type('form').send(fields);
-  };
-
   /** POST /oauth2/token/list with the super credentials and token_type=access_token, overridable. */
   const list = (authorization: string | undefined, form: Form = {}) =>
-    postForm('/oauth2/token/list', authorization, {
+    postForm(t, '/oauth2/token/list', authorization, {
       ...superCredentials(),
       token_type: 'access_token',
       ...form,
     });
 
   const revokeSuper = (authorization: string | undefined, form: Form) =>
-    postForm('/oauth2/revoke/super', authorization, { ...superCredentials(), ...form });
+    postForm(t, '/oauth2/revoke/super', authorization, { ...superCredentials(), ...form });
 
   const revokeSuperAll = (authorization: string | undefined, form: Form) =>
-    postForm('/oauth2/revoke/super/all', authorization, { ...superCredentials(), ...form });
+    postForm(t, '/oauth2/revoke/super/all', authorization, { ...superCredentials(), ...form });
 
   const listedHandles = async (
     session: TokenResponse,

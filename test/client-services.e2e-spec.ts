@@ -17,11 +17,11 @@ import {
   type TestClient,
   type TestUser,
   type TokenResponse,
+  postForm,
+  type Form,
 } from './support/factories';
 import { basicAuth, bearer, startTestApp, type TestApp } from './support/test-app';
 import { expectOAuthError as expectError } from './support/assertions';
-
-type Form = Record<string, string | undefined>;
 
 interface ClientInfo {
   client_id: string;
@@ -151,18 +151,8 @@ describe('client services (SPEC §4, §6)', () => {
     super_client_secret: client.client_secret,
   });
 
-  /** POSTs a form, leaving out fields whose value is undefined and the header when it is. */
-  const postForm = (path: string, authorization: string | undefined, form: Form) => {
-    const fields = Object.fromEntries(
-      Object.entries(form).filter((entry): entry is [string, string] => entry[1] !== undefined),
-    );
-    const req = t.http().post(path);
-    if (authorization !== undefined) req.set('Authorization', authorization);
-    return req.type('form').send(fields);
-  };
-
   const clientList = (authorization: string | undefined, form: Form) =>
-    postForm('/oauth2/client/list', authorization, { ...superCredentials(), ...form });
+    postForm(t, '/oauth2/client/list', authorization, { ...superCredentials(), ...form });
 
   const listed = async (authorization: string, filterBy: string): Promise<ClientInfo[]> => {
     const res = await clientList(authorization, { filter_by: filterBy });
@@ -180,7 +170,7 @@ describe('client services (SPEC §4, §6)', () => {
     form: Form = {},
     prefix = '',
   ) =>
-    postForm(`${prefix}/oauth2/client/${encodeURIComponent(clientId)}`, authorization, {
+    postForm(t, `${prefix}/oauth2/client/${encodeURIComponent(clientId)}`, authorization, {
       ...superCredentials(),
       ...form,
     });
@@ -194,7 +184,7 @@ describe('client services (SPEC §4, §6)', () => {
   };
 
   const reset = (authorization: string | undefined, form: Form) =>
-    postForm('/oauth2/client/reset', authorization, form);
+    postForm(t, '/oauth2/client/reset', authorization, form);
 
   /** client_credentials at /oauth2/token with client_secret_post. */
   const clientCredentials = (clientId: string, secret: string) =>
@@ -286,7 +276,7 @@ describe('client services (SPEC §4, §6)', () => {
 
     it('is served under /api/v1.0/ and /api/v1.1/', async () => {
       for (const prefix of ['/api/v1.0', '/api/v1.1']) {
-        const res = await postForm(`${prefix}/oauth2/client/list`, aliceAuth, {
+        const res = await postForm(t, `${prefix}/oauth2/client/list`, aliceAuth, {
           ...superCredentials(),
           filter_by: 'owned_only',
         });
@@ -372,7 +362,7 @@ describe('client services (SPEC §4, §6)', () => {
         zeta.client_id,
       ]);
 
-      const revokeAll = await postForm('/oauth2/revoke/super/all', auth, {
+      const revokeAll = await postForm(t, '/oauth2/revoke/super/all', auth, {
         ...superCredentials(),
         client_id: zeta.client_id,
       });
@@ -387,7 +377,7 @@ describe('client services (SPEC §4, §6)', () => {
       ]);
 
       // The access token alone revoked: the live refresh token keeps the client listed.
-      const revokeOne = await postForm('/oauth2/revoke/super', auth, {
+      const revokeOne = await postForm(t, '/oauth2/revoke/super', auth, {
         ...superCredentials(),
         token: operatorTokens.access_token,
       });
@@ -589,7 +579,7 @@ describe('client services (SPEC §4, §6)', () => {
 
     it('does not shadow POST /oauth2/client/list and /oauth2/client/register', async () => {
       for (const prefix of ['', '/api/v1.0']) {
-        const list = await postForm(`${prefix}/oauth2/client/list`, aliceAuth, {
+        const list = await postForm(t, `${prefix}/oauth2/client/list`, aliceAuth, {
           ...superCredentials(),
           filter_by: 'owned_only',
         });

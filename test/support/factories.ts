@@ -164,3 +164,16 @@ export function listTokens(
       ...form,
     });
 }
+
+/** Form fields; an undefined value means the field is left out. */
+export type Form = Record<string, string | undefined>;
+
+/** POSTs a form, leaving out fields whose value is undefined and the header when it is. */
+export function postForm(t: TestApp, path: string, authorization: string | undefined, form: Form) {
+  const fields = Object.fromEntries(
+    Object.entries(form).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+  const req = t.http().post(path);
+  if (authorization !== undefined) req.set('Authorization', authorization);
+  return req.type('form').send(fields);
+}
