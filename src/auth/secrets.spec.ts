@@ -1,13 +1,25 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeBasicCredentials, parseAuthorizationHeader } from './basic-credentials';
-import { constantTimeEquals, digestSecret, generateSecret, SECRET_PREFIX } from './secrets';
+import {
+  constantTimeEquals,
+  digestSecret,
+  generateClientId,
+  generateSecret,
+  SECRET_PREFIX,
+} from './secrets';
 
 describe('secrets', () => {
   it('generates 256 random bits, base64url, with the type prefix', () => {
     const a = generateSecret(SECRET_PREFIX.accessToken);
     assert.match(a, /^tva_[A-Za-z0-9_-]{43}$/);
     assert.notEqual(a, generateSecret(SECRET_PREFIX.accessToken));
+  });
+
+  it('makes client ids of letters and digits only, never starting with "-"', () => {
+    const ids = Array.from({ length: 2000 }, () => generateClientId());
+    for (const id of ids) assert.match(id, /^[A-Za-z0-9]{16}$/);
+    assert.equal(new Set(ids).size, ids.length);
   });
 
   it('digests with SHA-256 (hex)', () => {

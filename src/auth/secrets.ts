@@ -20,6 +20,23 @@ export function generateId(bytes = 16): string {
   return randomBytes(bytes).toString('base64url');
 }
 
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/**
+ * A client id: letters and digits only (16 of them, about 95 bits), so that an id never
+ * starts with `-` and looks like an option on a command line (`clients grant <id>`).
+ */
+export function generateClientId(length = 16): string {
+  let id = '';
+  while (id.length < length) {
+    for (const byte of randomBytes(length)) {
+      // 248 = 4 × 62: dropping the bytes above keeps every character equally likely.
+      if (byte < 248 && id.length < length) id += ALPHANUMERIC[byte % 62];
+    }
+  }
+  return id;
+}
+
 /**
  * SHA-256 (hex) of a server-generated secret. A fast digest is right here: the inputs carry
  * 256 bits of entropy, so there is nothing to brute-force, and client authentication stays

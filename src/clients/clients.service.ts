@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { digestSecret, generateId, generateSecret, SECRET_PREFIX } from '../auth/secrets';
+import { digestSecret, generateClientId, generateSecret, SECRET_PREFIX } from '../auth/secrets';
 import { AuthorizationCodeRepository } from '../authorization/authorization-code.repository';
 import { OAuthError } from '../common/oauth-error';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
@@ -151,7 +151,7 @@ export class ClientsService {
     const secret =
       registration.type === 'CONFIDENTIAL' ? generateSecret(SECRET_PREFIX.clientSecret) : undefined;
     const client = Object.assign(new Client(), {
-      id: generateId(12),
+      id: generateClientId(),
       name: registration.name,
       type: registration.type,
       secretDigest: secret === undefined ? null : digestSecret(secret),
