@@ -24,6 +24,8 @@
  *   BENCH_SCALE_ROUNDS     alternating runs per size     2
  *   BENCH_ONLY             comma-separated scenario keys (list,bearer,introspect,cc,revoke)
  *   BENCH_KEEP_DB          1: keep the databases afterwards
+ *   BENCH_NODE_ARGS        extra node options for tokenvakt only, space-separated (e.g.
+ *                          `--cpu-prof --cpu-prof-dir=/tmp/prof` for a CPU profile)
  */
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -73,7 +75,9 @@ function freePort(): Promise<number> {
 async function start(name: string, script: string, env: Record<string, string>): Promise<Running> {
   const port = await freePort();
   const cwd = mkdtempSync(join(tmpdir(), `bench-${name}-`));
-  const child = spawn(process.execPath, [script], {
+  const nodeArgs =
+    name === 'tokenvakt' ? (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean) : [];
+  const child = spawn(process.execPath, [...nodeArgs, script], {
     // A neutral working directory: no .env of the repository is read.
     cwd,
     env: { PATH: process.env.PATH ?? '', ...env, HOST, PORT: String(port) },

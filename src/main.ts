@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { existsSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { Server as NetServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppModule } from './app.module';
@@ -9,7 +9,7 @@ import { ClientRepository } from './clients/client.repository';
 import { ClientsService } from './clients/clients.service';
 import { ensureSuperClient, SUPER_CLIENT_FILE } from './clients/super-client-bootstrap';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
-import { configureApp } from './configure-app';
+import { configureApp, createHttpAdapter } from './configure-app';
 import { waitForDatabase } from './database/wait-for-database';
 import { createPino, JsonLogger } from './observability/json-logger';
 import { httpLifecycle } from './observability/request-observer';
@@ -40,11 +40,15 @@ async function main(): Promise<void> {
   await waitForDatabase(config.database, config.databaseConnectTimeout, (message) =>
     logger.warn(message, 'Database'),
   );
-  const app = await NestFactory.create(AppModule.forRoot(config), {
-    bodyParser: false,
-    logger,
-    abortOnError: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config),
+    createHttpAdapter(),
+    {
+      bodyParser: false,
+      logger,
+      abortOnError: false,
+    },
+  );
   configureApp(app, pino);
 
   const superClient = await ensureSuperClient(app.get(ClientsService), app.get(ClientRepository));
@@ -64,7 +68,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.log(`${signal}: draining in-flight requests`, 'tokenvakt');
-    const server = app.getHttpServer() as Server;
+    const server = app.getHttpServer();
     httpLifecycle.startDraining();
     // Stop accepting connections. Not http.Server#close yet: since Node 19 it also closes
     // "idle" connections, among them accepted ones whose request is still being read.

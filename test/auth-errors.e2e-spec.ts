@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import type { Response } from 'supertest';
 import type { FindOptionsWhere } from 'typeorm';
@@ -479,6 +480,66 @@ describe('authentication and error handling of the super-client services', () =>
         .set('Authorization', aliceAuth)
         .set('Content-Type', 'application/json')
         .send('{"name": "Broken", "type": ');
+      expectError(res, 400, 'invalid_request');
+    });
+
+    it('refuses a compressed body with 415, without reading it as a form', async () => {
+      const form = new URLSearchParams({
+        ...superCredentials(),
+        token_type: 'access_token',
+      } as Record<string, string>).toString();
+      const res = await t
+        .http()
+        .post('/oauth2/token/list')
+        .set('Authorization', aliceAuth)
+        .set('Content-Type', 'application/x-www-form-urlencoded')
+        .set('Content-Encoding', 'gzip')
+        .send(gzipSync(form));
+      expectError(res, 415, 'unsupported_media_type');
+    });
+
+    it('refuses a body in another charset than UTF-8 with 415; UTF-8 named in any case passes', async () => {
+      const form = new URLSearchParams({
+        ...superCredentials(),
+        token_type: 'access_token',
+      } as Record<string, string>).toString();
+      const send = (contentType: string) =>
+        t
+          .http()
+          .post('/oauth2/token/list')
+          .set('Authorization', aliceAuth)
+          .set('Content-Type', contentType)
+          .send(form);
+      expectError(
+        await send('application/x-www-form-urlencoded; charset=latin1'),
+        415,
+        'unsupported_media_type',
+      );
+      const utf8 = await send('application/x-www-form-urlencoded; charset="UTF-8"');
+      assert.equal(utf8.status, 200, utf8.text);
+    });
+
+    it('refuses a form of more than 100 fields with 400 invalid_request', async () => {
+      const form = `${new URLSearchParams({
+        ...superCredentials(),
+        token_type: 'access_token',
+      } as Record<string, string>).toString()}${'&x=1'.repeat(100)}`;
+      const res = await t
+        .http()
+        .post('/oauth2/token/list')
+        .set('Authorization', aliceAuth)
+        .type('form')
+        .send(form);
+      expectError(res, 400, 'invalid_request');
+    });
+
+    it('refuses a JSON body that is not an object with 400 invalid_request', async () => {
+      const res = await t
+        .http()
+        .post('/oauth2/client/register')
+        .set('Authorization', aliceAuth)
+        .set('Content-Type', 'application/json')
+        .send('"just a string"');
       expectError(res, 400, 'invalid_request');
     });
 

@@ -1,5 +1,5 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest as Request } from 'fastify';
 import { ClientAuthService } from '../auth/client-auth.service';
 
 /** Admin API routes: HTTP Basic with an admin client's credentials (SPEC §6). */

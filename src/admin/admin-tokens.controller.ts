@@ -19,7 +19,7 @@ import {
   Res,
   UseGuards,
 } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { createHash } from 'node:crypto';
 import { ClientsService } from '../clients/clients.service';
 import { parsePaging, parseTokenType } from '../tokens/token-list-paging';
@@ -58,7 +58,7 @@ export class AdminTokensController {
     @Param('username') username: string,
     @Query() query: AdminTokenQueryDto,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
-    @Res() res: Response,
+    @Res() reply: FastifyReply,
   ): Promise<void> {
     const type = query.token_type === undefined ? undefined : parseTokenType(query.token_type);
     if (query.client_id !== undefined) await this.clients.requireExisting(query.client_id);
@@ -85,15 +85,15 @@ export class AdminTokensController {
         ]),
       )
       .digest('base64url')}"`;
-    res.set({ 'Cache-Control': 'no-cache', ETag: etag, 'X-Total-Count': String(total) });
+    void reply.headers({ 'Cache-Control': 'no-cache', ETag: etag, 'X-Total-Count': String(total) });
     if (ifNoneMatch !== undefined && matchesETag(ifNoneMatch, etag)) {
-      res.status(304).end();
+      void reply.code(304).send();
       return;
     }
     const body: TokenListEntry[] | { count: number } = paging.countsOnly
       ? { count: total }
       : tokens.map((t) => toTokenListEntry(t, now));
-    res.status(200).json(body);
+    void reply.code(200).send(body);
   }
 
   /** Revokes one of the user's tokens; 204 also when nothing matched (as Onegini). */

@@ -4,7 +4,7 @@ import {
   Injectable,
   type NestInterceptor,
 } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { concatMap, type Observable } from 'rxjs';
 import { TokenRepository } from '../tokens/token.repository';
 import type { AuthenticatedUser } from './authenticated-user';
@@ -22,8 +22,9 @@ export class BearerUseInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     return next.handle().pipe(
       concatMap(async (result: unknown) => {
-        const token = http.getRequest<Request & { user?: AuthenticatedUser }>().user?.bearerToken;
-        if (token && !isErrorRedirect(http.getResponse<Response>())) {
+        const token = http.getRequest<FastifyRequest & { user?: AuthenticatedUser }>().user
+          ?.bearerToken;
+        if (token && !isErrorRedirect(http.getResponse<FastifyReply>())) {
           await this.tokens.recordUse(token, new Date());
         }
         return result;
@@ -32,8 +33,8 @@ export class BearerUseInterceptor implements NestInterceptor {
   }
 }
 
-function isErrorRedirect(res: Response): boolean {
-  const location = res.getHeader('location');
+function isErrorRedirect(reply: FastifyReply): boolean {
+  const location = reply.getHeader('location');
   if (typeof location !== 'string') return false;
   try {
     return new URL(location).searchParams.has('error');

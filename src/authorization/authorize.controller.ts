@@ -1,7 +1,7 @@
 import { ApiFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiUserAuth, USER_AUTH_ERRORS } from '../common/openapi';
 import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { CurrentUser, UserAuthGuard } from '../auth/user-auth.guard';
 import { NO_STORE_HEADERS, oauth2Routes } from '../common/oauth2-routes';
@@ -38,9 +38,9 @@ export class AuthorizeController {
   async authorize(
     @CurrentUser() user: AuthenticatedUser,
     @Query() query: AuthorizeQueryDto,
-    @Res() res: Response,
+    @Res() reply: FastifyReply,
   ): Promise<void> {
     const location = await this.authorization.authorize(user, query);
-    res.set(NO_STORE_HEADERS).redirect(302, location);
+    void reply.headers(NO_STORE_HEADERS).redirect(location, 302);
   }
 }

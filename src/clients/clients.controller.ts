@@ -6,14 +6,13 @@ import {
   SUPER_CLIENT_ERRORS,
   USER_AUTH_ERRORS,
 } from '../common/openapi';
-import { Body, Controller, Delete, HttpCode, Param, Post, Res, UseGuards } from '@nestjs/common';
-import type { Response } from 'express';
+import { Body, Controller, Delete, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { ClientAuthService } from '../auth/client-auth.service';
 import { CurrentUser, UserAuthGuard } from '../auth/user-auth.guard';
 import { FormBodyGuard, JsonBodyGuard } from '../common/content-type.guard';
 import { OAuthError } from '../common/oauth-error';
-import { NO_STORE_HEADERS, oauth2Routes } from '../common/oauth2-routes';
+import { NoStore, oauth2Routes } from '../common/oauth2-routes';
 import { ClientRegistrationDto } from './client-registration.dto';
 import {
   ClientInfoDto,
@@ -46,6 +45,7 @@ export class ClientsController {
   @Post('register')
   @UseGuards(JsonBodyGuard, UserAuthGuard)
   @HttpCode(200)
+  @NoStore()
   @ApiOperation({ summary: 'Register a third-party client (JSON body)' })
   @ApiConsumes('application/json')
   @ApiOkResponse({ type: RegisteredClientDto })
@@ -53,9 +53,8 @@ export class ClientsController {
   async register(
     @CurrentUser() user: AuthenticatedUser,
     @Body() body: ClientRegistrationDto,
-    @Res({ passthrough: true }) res: Response,
   ): Promise<RegisteredClient> {
-    const registered = await this.clients.register(
+    return this.clients.register(
       {
         name: body.name,
         type: body.type,
@@ -67,8 +66,6 @@ export class ClientsController {
       },
       user.username,
     );
-    res.set(NO_STORE_HEADERS);
-    return registered;
   }
 
   /** The clients the user registered, or those holding a live token of the user. */
@@ -100,6 +97,7 @@ export class ClientsController {
   @Post('reset')
   @UseGuards(FormBodyGuard, UserAuthGuard)
   @HttpCode(200)
+  @NoStore()
   @ApiOperation({ summary: "A new secret for the registrant's confidential client" })
   @ApiForm()
   @ApiOkResponse({ type: RegisteredClientDto })
@@ -112,12 +110,9 @@ export class ClientsController {
   async reset(
     @CurrentUser() user: AuthenticatedUser,
     @Body() form: ClientResetRequestDto,
-    @Res({ passthrough: true }) res: Response,
   ): Promise<RegisteredClient> {
     if (!form.client_id) throw OAuthError.invalidRequest('client_id is required.');
-    const reset = await this.clients.resetSecret(form.client_id, user.username);
-    res.set(NO_STORE_HEADERS);
-    return reset;
+    return this.clients.resetSecret(form.client_id, user.username);
   }
 
   /** The registrant deletes the client; its tokens are revoked and its codes deleted. */

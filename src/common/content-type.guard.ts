@@ -1,10 +1,11 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest as Request } from 'fastify';
 import { OAuthError } from './oauth-error';
 
 function requireContentType(context: ExecutionContext, expected: string): true {
   const request = context.switchToHttp().getRequest<Request>();
-  if (request.is(expected) !== expected) {
+  const mediaType = request.headers['content-type']?.split(';', 1)[0]?.trim().toLowerCase();
+  if (mediaType !== expected) {
     throw new OAuthError(415, 'unsupported_media_type', `The request body must be ${expected}.`);
   }
   return true;

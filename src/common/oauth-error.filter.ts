@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FailureThrottle } from '../throttling/failure-throttle.service';
 import { BEARER_IDENTITY, requestSource } from '../throttling/throttle.guard';
 import { MetricsService } from '../observability/metrics.service';
@@ -30,8 +30,8 @@ export function toOAuthError(error: unknown, logger: Logger): OAuthError {
     const code = CODE_BY_STATUS[status] ?? (status >= 500 ? 'server_error' : 'invalid_request');
     return new OAuthError(status, code, describeHttpException(error));
   }
-  const bodyParserError = fromBodyParserError(error);
-  if (bodyParserError) return bodyParserError;
+  const frameworkError = fromFrameworkError(error);
+  if (frameworkError) return frameworkError;
   if (isDatabaseUnavailable(error)) {
     logger.warn(`database unavailable: ${error instanceof Error ? error.message : String(error)}`);
     return new OAuthError(
@@ -100,34 +100,28 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
-/** body-parser marks its errors with `type` and `status`; map the ones a client can cause. */
-function fromBodyParserError(error: unknown): OAuthError | undefined {
-  if (typeof error !== 'object' || error === null || !('type' in error)) return undefined;
-  switch (error.type) {
-    case 'entity.too.large':
+/**
+ * Fastify's own errors (body too large, a content type no route parses, a malformed JSON
+ * body, a broken URL) carry `FST_` codes and a 4xx `statusCode`; map them to fixed words.
+ */
+function fromFrameworkError(error: unknown): OAuthError | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, statusCode } = error as { code?: unknown; statusCode?: unknown };
+  if (typeof code !== 'string' || !code.startsWith('FST_')) return undefined;
+  if (typeof statusCode !== 'number' || statusCode < 400 || statusCode >= 500) return undefined;
+  switch (statusCode) {
+    case 413:
       return new OAuthError(413, 'request_too_large', 'The request body is larger than 64 KiB.');
-    case 'entity.parse.failed':
-      return OAuthError.invalidRequest('The request body could not be parsed.');
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
+    case 415:
       return new OAuthError(
         415,
         'unsupported_media_type',
-        'The body encoding or charset is not supported.',
+        'The body content type or encoding is not supported.',
       );
-    case 'request.aborted':
-    case 'request.size.invalid':
-    case 'stream.encoding.set':
-    case 'parameters.too.many':
-      return OAuthError.invalidRequest('The request body is malformed.');
-    default: {
-      // Any other error the body parser marks as the client's (4xx), e.g. a broken encoding.
-      const status = (error as { status?: unknown }).status;
-      if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
-      return status === 415
-        ? new OAuthError(415, 'unsupported_media_type', 'The body encoding is not supported.')
-        : OAuthError.invalidRequest('The request body could not be read.');
-    }
+    case 414:
+      return OAuthError.invalidRequest('The request URL is too long.');
+    default:
+      return OAuthError.invalidRequest('The request could not be parsed.');
   }
 }
 
@@ -136,10 +130,12 @@ function failureKind(error: OAuthError): 'client' | 'user' | 'bearer' {
   return error.failedCredential === BEARER_IDENTITY ? 'bearer' : 'user';
 }
 
-export function sendOAuthError(res: Response, error: OAuthError): void {
-  res.status(error.status);
-  res.set({ ...error.headers, 'Cache-Control': 'no-store', Pragma: 'no-cache' });
-  res.json({ error: error.code, error_description: error.description });
+export function sendOAuthError(reply: FastifyReply, error: OAuthError): void {
+  void reply
+    .code(error.status)
+    .headers({ ...error.headers, 'Cache-Control': 'no-store', Pragma: 'no-cache' })
+    .type('application/json; charset=utf-8')
+    .send(JSON.stringify({ error: error.code, error_description: error.description }));
 }
 
 @Catch()
@@ -153,17 +149,17 @@ export class OAuthErrorFilter implements ExceptionFilter {
 
   async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
     const http = host.switchToHttp();
-    const res = http.getResponse<Response>();
-    if (res.headersSent) return;
+    const reply = http.getResponse<FastifyReply>();
+    if (reply.sent || reply.raw.headersSent) return;
     const error = toOAuthError(exception, this.logger);
     if (error.failedCredential !== undefined) {
       this.metrics.authenticationFailures.inc({ kind: failureKind(error) });
       // Counted before answering, so a client cannot outrun its own count.
       await this.throttle.recordFailure(
-        requestSource(http.getRequest<Request>()),
+        requestSource(http.getRequest<FastifyRequest>()),
         error.failedCredential,
       );
     }
-    sendOAuthError(res, error);
+    sendOAuthError(reply, error);
   }
 }

@@ -1,3 +1,5 @@
+import { applyDecorators, Header } from '@nestjs/common';
+
 /**
  * Every /oauth2/... route is also served under /api/v1.0/ and /api/v1.1/, so that Kustvakt
  * clients such as Kalamar work unchanged (SPEC §2).
@@ -9,3 +11,7 @@ export function oauth2Routes(path = ''): string[] {
 
 /** Headers for every response that carries a token or secret (RFC 6749 §5.1). */
 export const NO_STORE_HEADERS = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
+
+/** A route whose answers carry a token or secret: NO_STORE_HEADERS on success. */
+export const NoStore = (): MethodDecorator =>
+  applyDecorators(...Object.entries(NO_STORE_HEADERS).map(([name, value]) => Header(name, value)));

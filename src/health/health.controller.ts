@@ -1,7 +1,7 @@
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { Controller, Get, Res } from '@nestjs/common';
 import { HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 
 @Controller('health')
 @ApiTags('operations')
@@ -21,13 +21,13 @@ export class HealthController {
   @Get('ready')
   @ApiOkResponse({ description: '{"status":"ok","checks":{"database":"up"}}' })
   @ApiServiceUnavailableResponse({ description: 'the database does not answer' })
-  async ready(@Res() res: Response): Promise<void> {
-    res.set('Cache-Control', 'no-store');
+  async ready(@Res() reply: FastifyReply): Promise<void> {
+    void reply.header('Cache-Control', 'no-store');
     try {
       await this.health.check([() => this.database.pingCheck('database', { timeout: 1000 })]);
-      res.status(200).json({ status: 'ok', checks: { database: 'up' } });
+      void reply.code(200).send({ status: 'ok', checks: { database: 'up' } });
     } catch {
-      res.status(503).json({
+      void reply.code(503).send({
         status: 'error',
         error: 'temporarily_unavailable',
         error_description: 'The database does not answer.',

@@ -1,4 +1,6 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AsyncResource } from 'node:async_hooks';
+import type { ServerResponse } from 'node:http';
 import type { Logger as Pino } from 'pino';
 import { OAuthError } from '../common/oauth-error';
 import { sendOAuthError } from '../common/oauth-error.filter';
@@ -7,7 +9,7 @@ import { requestContext, requestIdFrom } from './request-context';
 
 /** The responses being written, and whether the process is draining (main.ts, on SIGTERM). */
 export const httpLifecycle = {
-  inFlight: new Set<Response>(),
+  inFlight: new Set<ServerResponse>(),
   draining: false,
   /** From now on every response closes its connection, so no client sends another request on it. */
   startDraining(): void {
@@ -16,69 +18,79 @@ export const httpLifecycle = {
   },
 };
 
+/** The request's async context, carried across body parsing (see observeRequests). */
+const requestScope = new WeakMap<FastifyRequest, AsyncResource>();
+
 /**
- * The first middleware of every request: gives it a request id (X-Request-Id in and out),
- * and when the response is finished writes one log line and the HTTP metrics. Only the method,
- * the route pattern, the status and the duration are recorded: never a path with values in it,
- * a header, or a body.
+ * Hooks every request: gives it a request id (X-Request-Id in and out), bounds it by
+ * REQUEST_TIMEOUT, and when the response is finished writes one log line and the HTTP
+ * metrics. Only the method, the route pattern, the status and the duration are recorded:
+ * never a path with values in it, a header, or a body.
  */
-export function requestObserver(
+export function observeRequests(
+  fastify: FastifyInstance,
   metrics: MetricsService,
   logger: Pino,
   timeoutMs: number,
-): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction) => {
-    const requestId = requestIdFrom(req.headers['x-request-id']);
-    res.setHeader('X-Request-Id', requestId);
+): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const requestId = requestIdFrom(request.headers['x-request-id']);
+    void reply.header('X-Request-Id', requestId);
+    const res = reply.raw;
     if (httpLifecycle.draining) res.shouldKeepAlive = false;
     httpLifecycle.inFlight.add(res);
     // Whatever a request waits for (a stalled database, a pool with no free connection), it
-    // is answered within REQUEST_TIMEOUT; a late result is then dropped by the filter.
-    const deadline = setTimeout(() => {
-      if (res.headersSent) return;
-      sendOAuthError(
-        res,
-        new OAuthError(
-          503,
-          'temporarily_unavailable',
-          'The request took too long; try again shortly.',
-          {
-            'Retry-After': '1',
-          },
-        ),
-      );
-    }, timeoutMs);
+    // is answered within REQUEST_TIMEOUT; a late result is then dropped.
+    const deadline = setTimeout(() => answerTooLate(reply), timeoutMs);
     res.once('close', () => {
       clearTimeout(deadline);
       httpLifecycle.inFlight.delete(res);
     });
     // At debug level, also when it starts (no path: paths can carry user names and client ids).
-    logger.debug({ request_id: requestId, method: req.method }, 'request started');
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const route = routePattern(req);
-      const labels = { method: req.method, route, status: String(res.statusCode) };
-      metrics.httpRequests.inc(labels);
-      metrics.httpDuration.observe(labels, seconds);
-      logger.info(
-        {
-          request_id: requestId,
-          method: req.method,
-          route,
-          status: res.statusCode,
-          duration_ms: Math.round(seconds * 1e6) / 1e3,
-        },
-        'request',
-      );
+    logger.debug({ request_id: requestId, method: request.method }, 'request started');
+    requestContext.run({ requestId }, () => {
+      requestScope.set(request, new AsyncResource('tokenvakt.request'));
+      done();
     });
-    requestContext.run({ requestId }, next);
-  };
+  });
+  // The body arrives in the socket's async context, not the request's: re-enter the request's
+  // context for everything after parsing, so log lines written there carry its id.
+  fastify.addHook('preValidation', (request, _reply, done) => {
+    const scope = requestScope.get(request);
+    if (scope) scope.runInAsyncScope(done);
+    else done();
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const labels = { method: request.method, route, status: String(reply.statusCode) };
+    const seconds = reply.elapsedTime / 1000;
+    metrics.httpRequests.inc(labels);
+    metrics.httpDuration.observe(labels, seconds);
+    logger.info(
+      {
+        request_id: reply.getHeader('X-Request-Id'),
+        method: request.method,
+        route,
+        status: reply.statusCode,
+        duration_ms: Math.round(reply.elapsedTime * 1e3) / 1e3,
+      },
+      'request',
+    );
+    done();
+  });
 }
 
-/** The matched route's pattern (`/admin/users/:username/tokens`), or a fixed label. */
-function routePattern(req: Request): string {
-  const route = req.route as { path?: unknown } | undefined;
-  if (typeof route?.path === 'string') return `${req.baseUrl}${route.path}`;
-  return 'unmatched';
+function answerTooLate(reply: FastifyReply): void {
+  if (reply.sent || reply.raw.headersSent) return;
+  sendOAuthError(
+    reply,
+    new OAuthError(
+      503,
+      'temporarily_unavailable',
+      'The request took too long; try again shortly.',
+      {
+        'Retry-After': '1',
+      },
+    ),
+  );
 }

@@ -1,5 +1,5 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest as Request } from 'fastify';
 import { decodeBasicCredentials, parseAuthorizationHeader } from '../auth/basic-credentials';
 import { FailureThrottle } from './failure-throttle.service';
 

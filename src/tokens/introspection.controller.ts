@@ -1,12 +1,11 @@
 import { ApiBasicAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiForm } from '../common/openapi';
 import { IntrospectionResponseDto } from './token-request.dto';
-import { Body, Controller, Headers, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
-import type { Response } from 'express';
+import { Body, Controller, Headers, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ClientAuthService } from '../auth/client-auth.service';
 import { FormBodyGuard } from '../common/content-type.guard';
 import { OAuthError } from '../common/oauth-error';
-import { NO_STORE_HEADERS, oauth2Routes } from '../common/oauth2-routes';
+import { NoStore, oauth2Routes } from '../common/oauth2-routes';
 import { RevokeRequestDto } from './revocation.dto';
 import { TokenService, type IntrospectionResponse } from './token.service';
 
@@ -21,6 +20,7 @@ export class IntrospectionController {
   /** POST /oauth2/introspect (RFC 7662), for confidential clients such as resource servers. */
   @Post('introspect')
   @HttpCode(200)
+  @NoStore()
   @ApiTags('oauth2')
   @ApiOperation({ summary: 'RFC 7662 introspection, for confidential clients' })
   @ApiBasicAuth('basic')
@@ -34,7 +34,6 @@ export class IntrospectionController {
   async introspect(
     @Headers('authorization') authorization: string | undefined,
     @Body() form: RevokeRequestDto,
-    @Res({ passthrough: true }) res: Response,
   ): Promise<IntrospectionResponse> {
     const client = await this.clientAuth.authenticateAtEndpoint({
       authorization,
@@ -45,7 +44,6 @@ export class IntrospectionController {
       throw OAuthError.invalidClient('Only confidential clients may introspect tokens.');
     }
     if (!form.token) throw OAuthError.invalidRequest('token is required.');
-    res.set(NO_STORE_HEADERS);
     return this.tokens.introspect(form.token);
   }
 }

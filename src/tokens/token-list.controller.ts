@@ -13,13 +13,13 @@ import {
   USER_AUTH_ERRORS,
 } from '../common/openapi';
 import { Body, Controller, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { ClientAuthService } from '../auth/client-auth.service';
 import { CurrentUser, UserAuthGuard } from '../auth/user-auth.guard';
 import { ClientsService } from '../clients/clients.service';
 import { FormBodyGuard } from '../common/content-type.guard';
-import { NO_STORE_HEADERS, oauth2Routes } from '../common/oauth2-routes';
+import { NoStore, oauth2Routes } from '../common/oauth2-routes';
 import { parsePaging, parseTokenType } from './token-list-paging';
 import { TokenCountDto, TokenListEntryDto, TokenListRequestDto } from './token-list.dto';
 import { TokenService, toTokenListEntry, type TokenListEntry } from './token.service';
@@ -36,6 +36,7 @@ export class TokenListController {
 
   @Post('list')
   @HttpCode(200)
+  @NoStore()
   @ApiTags('super-client services')
   @ApiOperation({ summary: "List the user's live tokens (SPEC §3)" })
   @ApiUserAuth()
@@ -63,7 +64,7 @@ export class TokenListController {
   async list(
     @CurrentUser() user: AuthenticatedUser,
     @Body() form: TokenListRequestDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokenListEntry[] | { count: number }> {
     // SPEC §3's order of checks: user (guard), token_type, super client, client_id, paging.
     const type = parseTokenType(form.token_type);
@@ -83,7 +84,7 @@ export class TokenListController {
       start: paging.countsOnly ? 0 : paging.start,
       maxResults: paging.countsOnly ? 0 : paging.maxResults,
     });
-    res.set({ ...NO_STORE_HEADERS, 'X-Total-Count': String(total) });
+    void reply.header('X-Total-Count', String(total));
     return paging.countsOnly ? { count: total } : tokens.map((t) => toTokenListEntry(t, now));
   }
 }

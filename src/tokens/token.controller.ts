@@ -1,10 +1,9 @@
 import { ApiBasicAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiForm } from '../common/openapi';
-import { Body, Controller, Headers, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
-import type { Response } from 'express';
+import { Body, Controller, Headers, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ClientAuthService } from '../auth/client-auth.service';
 import { FormBodyGuard } from '../common/content-type.guard';
-import { NO_STORE_HEADERS, oauth2Routes } from '../common/oauth2-routes';
+import { NoStore, oauth2Routes } from '../common/oauth2-routes';
 import { TokenGrantService } from './token-grant.service';
 import { TokenRequestDto, TokenResponseDto } from './token-request.dto';
 import type { IssuedTokens } from './token.service';
@@ -20,6 +19,7 @@ export class TokenController {
 
   @Post('token')
   @HttpCode(200)
+  @NoStore()
   @ApiTags('oauth2')
   @ApiOperation({
     summary: 'Token endpoint: authorization_code, refresh_token, password, client_credentials',
@@ -52,15 +52,12 @@ export class TokenController {
   async token(
     @Headers('authorization') authorization: string | undefined,
     @Body() form: TokenRequestDto,
-    @Res({ passthrough: true }) res: Response,
   ): Promise<IssuedTokens> {
     const client = await this.clientAuth.authenticateAtEndpoint({
       authorization,
       clientId: form.client_id,
       clientSecret: form.client_secret,
     });
-    const issued = await this.grants.grant(client, form);
-    res.set(NO_STORE_HEADERS);
-    return issued;
+    return this.grants.grant(client, form);
   }
 }

@@ -7,7 +7,8 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { loadConfig, type AppConfig } from '../../src/config/app-config';
-import { configureApp } from '../../src/configure-app';
+import { configureApp, createHttpAdapter } from '../../src/configure-app';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createPino } from '../../src/observability/json-logger';
 
 export interface TestApp {
@@ -64,9 +65,13 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const moduleRef = await Test.createTestingModule({
     imports: [AppModule.forRoot(config)],
   }).compile();
-  const app = moduleRef.createNestApplication({ bodyParser: false, logger: ['fatal', 'error'] });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), {
+    bodyParser: false,
+    logger: ['fatal', 'error'],
+  });
   configureApp(app, createPino(config.logLevel));
   await app.init();
+  await app.getHttpAdapter().getInstance().ready();
   const server = app.getHttpServer() as Parameters<typeof request>[0];
   return {
     app,
