@@ -1,6 +1,5 @@
 import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
-import { BearerUseInterceptor } from './auth/bearer-use.interceptor';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import type { ValidationError } from 'class-validator';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
@@ -61,7 +60,6 @@ export class AppModule {
         },
         { provide: APP_FILTER, useClass: OAuthErrorFilter },
         { provide: APP_GUARD, useClass: ThrottleGuard },
-        { provide: APP_INTERCEPTOR, useClass: BearerUseInterceptor },
       ],
     };
   }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { UsersModule } from '../users/users.module';
+import { BearerUseInterceptor } from './bearer-use.interceptor';
 import { ClientAuthService } from './client-auth.service';
 import { ScopePolicy } from './scope-policy';
 import { UserAuthGuard } from './user-auth.guard';
@@ -8,7 +9,14 @@ import { UserAuthService } from './user-auth.service';
 /** Who is calling: user authentication (SPEC §2), client authentication, scope policy. */
 @Module({
   imports: [UsersModule],
-  providers: [UserAuthService, ClientAuthService, ScopePolicy, UserAuthGuard],
-  exports: [UserAuthService, ClientAuthService, ScopePolicy, UserAuthGuard, UsersModule],
+  providers: [UserAuthService, ClientAuthService, ScopePolicy, UserAuthGuard, BearerUseInterceptor],
+  exports: [
+    UserAuthService,
+    ClientAuthService,
+    ScopePolicy,
+    UserAuthGuard,
+    BearerUseInterceptor,
+    UsersModule,
+  ],
 })
 export class AuthModule {}

@@ -1,6 +1,16 @@
-import { CanActivate, createParamDecorator, ExecutionContext, Injectable } from '@nestjs/common';
+import {
+  applyDecorators,
+  type CanActivate,
+  createParamDecorator,
+  type ExecutionContext,
+  Injectable,
+  type Type,
+  UseGuards,
+  UseInterceptors,
+} from '@nestjs/common';
 import type { FastifyRequest as Request } from 'fastify';
 import type { AuthenticatedUser } from './authenticated-user';
+import { BearerUseInterceptor } from './bearer-use.interceptor';
 import { UserAuthService } from './user-auth.service';
 
 type RequestWithUser = Request & { user?: AuthenticatedUser };
@@ -26,3 +36,13 @@ export const CurrentUser = createParamDecorator((_: unknown, context: ExecutionC
   if (!user) throw new Error('CurrentUser used on a route without UserAuthGuard');
   return user;
 });
+
+/**
+ * A route that acts for a user: `checkedFirst` guards (the body's content type), then
+ * UserAuthGuard, and BearerUseInterceptor to record the session's use once the request has
+ * succeeded. Only these routes pay for an interceptor.
+ */
+export const UserAuth = (
+  ...checkedFirst: Array<Type<CanActivate>>
+): MethodDecorator & ClassDecorator =>
+  applyDecorators(UseGuards(...checkedFirst, UserAuthGuard), UseInterceptors(BearerUseInterceptor));

@@ -1,9 +1,9 @@
 import { ApiFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiUserAuth, USER_AUTH_ERRORS } from '../common/openapi';
-import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
-import { CurrentUser, UserAuthGuard } from '../auth/user-auth.guard';
+import { CurrentUser, UserAuth } from '../auth/user-auth.guard';
 import { NO_STORE_HEADERS, oauth2Routes } from '../common/oauth2-routes';
 import { AuthorizationService } from './authorization.service';
 import { AuthorizeQueryDto } from './authorize-query.dto';
@@ -14,7 +14,7 @@ export class AuthorizeController {
 
   /** GET /oauth2/authorize: 302 to the client's redirect URI with a code or an error. */
   @Get('authorize')
-  @UseGuards(UserAuthGuard)
+  @UserAuth()
   @ApiTags('oauth2')
   @ApiOperation({
     summary: 'Authorization endpoint, called by a super client for its logged-in user (PKCE S256)',

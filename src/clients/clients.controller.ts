@@ -6,10 +6,10 @@ import {
   SUPER_CLIENT_ERRORS,
   USER_AUTH_ERRORS,
 } from '../common/openapi';
-import { Body, Controller, Delete, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, HttpCode, Param, Post } from '@nestjs/common';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { ClientAuthService } from '../auth/client-auth.service';
-import { CurrentUser, UserAuthGuard } from '../auth/user-auth.guard';
+import { CurrentUser, UserAuth } from '../auth/user-auth.guard';
 import { FormBodyGuard, JsonBodyGuard } from '../common/content-type.guard';
 import { OAuthError } from '../common/oauth-error';
 import { NoStore, oauth2Routes } from '../common/oauth2-routes';
@@ -43,7 +43,7 @@ export class ClientsController {
 
   /** A user registers a third-party client through a super client. */
   @Post('register')
-  @UseGuards(JsonBodyGuard, UserAuthGuard)
+  @UserAuth(JsonBodyGuard)
   @HttpCode(200)
   @NoStore()
   @ApiOperation({ summary: 'Register a third-party client (JSON body)' })
@@ -70,7 +70,7 @@ export class ClientsController {
 
   /** The clients the user registered, or those holding a live token of the user. */
   @Post('list')
-  @UseGuards(FormBodyGuard, UserAuthGuard)
+  @UserAuth(FormBodyGuard)
   @HttpCode(200)
   @ApiOperation({
     summary: 'Clients the user registered (owned_only) or authorized (authorized_only)',
@@ -95,7 +95,7 @@ export class ClientsController {
 
   /** A new secret for the registrant's confidential client, shown once. */
   @Post('reset')
-  @UseGuards(FormBodyGuard, UserAuthGuard)
+  @UserAuth(FormBodyGuard)
   @HttpCode(200)
   @NoStore()
   @ApiOperation({ summary: "A new secret for the registrant's confidential client" })
@@ -117,7 +117,7 @@ export class ClientsController {
 
   /** The registrant deletes the client; its tokens are revoked and its codes deleted. */
   @Delete('deregister/:client_id')
-  @UseGuards(UserAuthGuard)
+  @UserAuth()
   @HttpCode(200)
   @ApiOperation({ summary: 'Delete a client; its tokens are revoked and its codes deleted' })
   @ApiOkResponse({ description: 'Empty body' })
@@ -135,7 +135,7 @@ export class ClientsController {
 
   /** One client's info; the registrant also sees its redirect URI, date and refresh expiry. */
   @Post(':client_id')
-  @UseGuards(FormBodyGuard, UserAuthGuard)
+  @UserAuth(FormBodyGuard)
   @HttpCode(200)
   @ApiOperation({ summary: "One client's info" })
   @ApiForm()

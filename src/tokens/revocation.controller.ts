@@ -9,7 +9,7 @@ import {
 import { Body, Controller, Headers, HttpCode, Post, UseGuards } from '@nestjs/common';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { ClientAuthService } from '../auth/client-auth.service';
-import { CurrentUser, UserAuthGuard } from '../auth/user-auth.guard';
+import { CurrentUser, UserAuth } from '../auth/user-auth.guard';
 import { ClientsService } from '../clients/clients.service';
 import { FormBodyGuard } from '../common/content-type.guard';
 import { OAuthError } from '../common/oauth-error';
@@ -58,7 +58,7 @@ export class RevocationController {
 
   /** SPEC §4: revoke one of the user's tokens, by raw value or by handle. */
   @Post('super')
-  @UseGuards(UserAuthGuard)
+  @UserAuth()
   @HttpCode(200)
   @ApiTags('super-client services')
   @ApiOperation({ summary: "Revoke one of the user's tokens, by raw value or handle (SPEC §4)" })
@@ -77,7 +77,7 @@ export class RevocationController {
 
   /** SPEC §4: revoke every token of the user issued to one client. */
   @Post('super/all')
-  @UseGuards(UserAuthGuard)
+  @UserAuth()
   @HttpCode(200)
   @ApiTags('super-client services')
   @ApiOperation({ summary: "Revoke all the user's tokens of one client (SPEC §4)" })

@@ -12,11 +12,11 @@ import {
   SUPER_CLIENT_ERRORS,
   USER_AUTH_ERRORS,
 } from '../common/openapi';
-import { Body, Controller, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { ClientAuthService } from '../auth/client-auth.service';
-import { CurrentUser, UserAuthGuard } from '../auth/user-auth.guard';
+import { CurrentUser, UserAuth } from '../auth/user-auth.guard';
 import { ClientsService } from '../clients/clients.service';
 import { FormBodyGuard } from '../common/content-type.guard';
 import { NoStore, oauth2Routes } from '../common/oauth2-routes';
@@ -26,7 +26,7 @@ import { TokenService, toTokenListEntry, type TokenListEntry } from './token.ser
 
 /** POST /oauth2/token/list: a super client lists the user's live tokens (SPEC §3). */
 @Controller(oauth2Routes('token'))
-@UseGuards(FormBodyGuard, UserAuthGuard)
+@UserAuth(FormBodyGuard)
 export class TokenListController {
   constructor(
     private readonly clientAuth: ClientAuthService,
