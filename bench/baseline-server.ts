@@ -9,8 +9,7 @@
  * basic-credentials.ts, app-config.ts) so digests, header parsing and scopes cannot drift.
  *
  * Environment: DATABASE_URL (mysql://...), HOST (127.0.0.1), PORT (8090), ACCESS_TOKEN_TTL,
- * SCOPES as for tokenvakt. One difference is deliberate and listed in BENCHMARKS.md: a single
- * revocation UPDATE runs in autocommit, not inside BEGIN ... COMMIT.
+ * SCOPES as for tokenvakt.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createPool, type Pool, type ResultSetHeader, type RowDataPacket } from 'mysql2/promise';
@@ -97,7 +96,8 @@ function toClient(row: RowDataPacket, p: string): ClientRow | null {
   };
 }
 
-function toToken(row: RowDataPacket, p: string, withClient: boolean): TokenRow {
+/** A token row joined to its client: columns `t_*` and `c_*` (src/tokens/token.sql.ts). */
+function toToken(row: RowDataPacket, p = 't'): TokenRow {
   return {
     handle: str(row, `${p}_handle`),
     type: str(row, `${p}_type`),
@@ -109,21 +109,15 @@ function toToken(row: RowDataPacket, p: string, withClient: boolean): TokenRow {
     userAuthenticatedAt: ndate(row, `${p}_user_authenticated_at`),
     revokedAt: ndate(row, `${p}_revoked_at`),
     lastUsedAt: ndate(row, `${p}_last_used_at`),
-    client: withClient ? toClient(row, 'c') : null,
+    client: toClient(row, 'c'),
   };
 }
 
 class Baseline {
   private readonly config = loadConfig(process.env);
   private readonly known = new Set(this.config.scopes);
-  private readonly insertSql: string;
 
-  constructor(
-    private readonly pool: Pool,
-    mariadb: boolean,
-  ) {
-    this.insertSql = SQL.insertToken(mariadb);
-  }
+  constructor(private readonly pool: Pool) {}
 
   private async rows(sql: string, values: unknown[]): Promise<RowDataPacket[]> {
     const [rows] = await this.pool.query<RowDataPacket[]>(sql, values);
@@ -137,12 +131,12 @@ class Baseline {
 
   private async findClient(id: string): Promise<ClientRow | null> {
     const row = (await this.rows(SQL.CLIENT_BY_ID, [id]))[0];
-    return row ? toClient(row, 'Client') : null;
+    return row ? toClient(row, 'c') : null;
   }
 
   private async findByDigest(digest: string): Promise<TokenRow | null> {
     const row = (await this.rows(SQL.TOKEN_BY_DIGEST, [digest]))[0];
-    return row ? toToken(row, 't', true) : null;
+    return row ? toToken(row) : null;
   }
 
   private findByRawValue(raw: string): Promise<TokenRow | null> {
@@ -245,17 +239,27 @@ class Baseline {
     if (clientId !== undefined) where.push(clientId);
     where.push(superClient.id);
     const withClientId = clientId !== undefined;
-    const countRow = (await this.rows(SQL.countActive(withClientId), where))[0];
-    const total = Number(countRow?.cnt ?? 0);
+    // As TokenRepository.findActive: the page first; a short page that is not empty (or
+    // starts the list) gives the total, anything else asks for a COUNT.
+    let rows: RowDataPacket[] = [];
+    let total: number | undefined;
+    if (!paging.countsOnly) {
+      rows = await this.rows(SQL.pageActive(withClientId), [
+        ...where,
+        paging.maxResults,
+        paging.start,
+      ]);
+      if (rows.length < paging.maxResults && (rows.length > 0 || paging.start === 0)) {
+        total = paging.start + rows.length;
+      }
+    }
+    if (total === undefined) {
+      const countRow = (await this.rows(SQL.countActive(withClientId), where))[0];
+      total = Number(countRow?.total ?? 0);
+    }
     const headers = { ...NO_STORE, 'X-Total-Count': String(total) };
     if (paging.countsOnly) return send(res, 200, { count: total }, headers);
-    if (total <= paging.start) return send(res, 200, [], headers);
-    const rows = await this.rows(SQL.pageActive(withClientId), [
-      ...where,
-      paging.maxResults,
-      paging.start,
-    ]);
-    const entries = rows.map((row) => toEntry(toToken(row, 't', true), now));
+    const entries = rows.map((row) => toEntry(toToken(row), now));
     send(res, 200, entries, headers);
   }
 
@@ -302,7 +306,7 @@ class Baseline {
     const accessToken = generateSecret(SECRET_PREFIX.accessToken);
     const scope = scopes.join(' ');
     const ttl = this.config.accessTokenTtl;
-    await this.rows(this.insertSql, [
+    await this.rows(SQL.INSERT_TOKEN, [
       generateId(),
       digestSecret(accessToken),
       'access_token',
@@ -331,29 +335,17 @@ class Baseline {
     await this.superClient(form);
     const value = form.get('token');
     if (!value) throw invalidRequest('token is required.');
-    let token = await this.findByRawValue(value);
+    // As TokenService.revokeOwnToken: a raw token is looked up by digest and revoked if it
+    // is the user's; anything else is taken for a handle, and one UPDATE checks the owner.
+    const token = await this.findByRawValue(value);
+    const now = new Date();
     if (!token) {
-      const row = (await this.rows(SQL.TOKEN_BY_HANDLE, [value]))[0];
-      token = row ? toToken(row, 'Token', false) : null;
-    }
-    if (token && token.username === username) {
-      const now = new Date();
+      await this.affected(SQL.REVOKE_OWNED_BY_HANDLE, [now, value, username, value, username]);
+    } else if (token.username === username) {
+      // One conditional UPDATE either way, atomic on its own: autocommit, no BEGIN/COMMIT.
       if (token.type === 'refresh_token') {
-        // Two statements must commit together: a transaction, as tokenvakt does.
-        const connection = await this.pool.getConnection();
-        try {
-          await connection.beginTransaction();
-          await connection.query(SQL.REVOKE_BY_HANDLE, [now, token.handle]);
-          await connection.query(SQL.REVOKE_ISSUED_WITH, [now, token.handle]);
-          await connection.commit();
-        } catch (error) {
-          await connection.rollback();
-          throw error;
-        } finally {
-          connection.release();
-        }
+        await this.affected(SQL.REVOKE_WITH_ISSUED, [now, token.handle, token.handle]);
       } else {
-        // One conditional UPDATE is atomic on its own: autocommit, no BEGIN/COMMIT.
         await this.affected(SQL.REVOKE_BY_HANDLE, [now, token.handle]);
       }
     }
@@ -480,9 +472,7 @@ export async function startBaseline(
     timezone: 'Z',
     charset: 'utf8mb4_bin',
   });
-  const [versionRows] = await pool.query<RowDataPacket[]>('SELECT VERSION() AS version');
-  const mariadb = /mariadb/i.test(String(versionRows[0]?.version ?? ''));
-  const app = new Baseline(pool, mariadb);
+  const app = new Baseline(pool);
   const routes = new Map<string, Handler>();
   for (const prefix of ['/oauth2', '/api/v1.0/oauth2', '/api/v1.1/oauth2']) {
     routes.set(`${prefix}/token/list`, (req, form, res) => app.tokenList(req, form, res));

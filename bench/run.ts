@@ -435,7 +435,7 @@ interface StatementCount {
 function shorten(sql: string): string {
   return sql
     .replace(/^SELECT .*? FROM/s, 'SELECT … FROM')
-    .replace(/^INSERT INTO `tokens`\(.*?\) VALUES \(.*?\)/s, 'INSERT INTO `tokens`(…) VALUES (…)')
+    .replace(/^INSERT INTO `tokens` ?\(.*?\) VALUES \(.*?\)/s, 'INSERT INTO `tokens`(…) VALUES (…)')
     .replace(/`/g, '')
     .replace(/\s+/g, ' ')
     .slice(0, 150);

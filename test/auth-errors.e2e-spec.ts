@@ -614,6 +614,21 @@ describe('authentication and error handling of the super-client services', () =>
       assert.ok((await listedHandles(bobSession)).includes(bobHandle));
     });
 
+    it("answers 200 for another user's refresh token by handle and changes nothing, its access token included", async () => {
+      const other = await createUser(t);
+      await authorizeAndExchange(t, { session: await login(t, superClient, other), client: pdf });
+      const before = await tokenRows({ username: other.username, clientId: pdf.client_id });
+      const refresh = before.find((r) => r.type === 'refresh_token');
+      assert.ok(refresh);
+      const res = await revokeSuper(aliceAuth, { token: refresh.handle });
+      assert.equal(res.status, 200, res.text);
+      const after = await tokenRows({ username: other.username, clientId: pdf.client_id });
+      const state = (rows: Token[]) =>
+        rows.map((r) => `${r.handle} ${String(r.revokedAt?.toISOString())}`).sort();
+      assert.ok(before.some((r) => r.refreshTokenHandle === refresh.handle));
+      assert.deepEqual(state(after), state(before));
+    });
+
     it("answers 200 for another user's token by raw value and changes nothing", async () => {
       const issued = await authorizeAndExchange(t, { session: bobSession, client: stats });
       const before = await tokenRows({ username: bob.username, clientId: stats.client_id });

@@ -178,6 +178,32 @@ describe('POST /oauth2/token/list: two users, three clients each', () => {
     assert.equal(beyond.headers['x-total-count'], '3');
   });
 
+  it('counts before paging however the page ends: short, full, empty, or past the end', async () => {
+    // The total of a short page follows from it; a full or empty page asks the database.
+    const all = ((await list(aliceSession)).body as ListEntry[]).map((e) => e.token);
+    assert.equal(all.length, 3);
+    for (const start of [0, 1, 2, 3, 4, 10]) {
+      for (const max of [1, 2, 3, 4]) {
+        const res = await list(aliceSession, { start: String(start), max_results: String(max) });
+        const seen = `start=${start} max_results=${max}`;
+        assert.equal(res.status, 200, seen);
+        assert.equal(res.headers['x-total-count'], '3', seen);
+        assert.deepEqual(
+          (res.body as ListEntry[]).map((e) => e.token),
+          all.slice(start, start + max),
+          seen,
+        );
+      }
+    }
+    const none = await list(aliceSession, {
+      client_id: stats.client_id,
+      token_type: 'refresh_token',
+      start: '1',
+    });
+    assert.equal(none.headers['x-total-count'], '1');
+    assert.deepEqual(none.body, []);
+  });
+
   it('answers counts_only=true with {"count": N}', async () => {
     const res = await list(aliceSession, { counts_only: 'true' });
     assert.equal(res.status, 200);

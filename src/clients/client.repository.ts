@@ -1,14 +1,28 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, In, type Repository } from 'typeorm';
+import { RawSql, type SqlRow } from '../database/raw-sql';
 import { Client } from './client.entity';
+import { CLIENT_ALIAS, CLIENT_BY_ID, CLIENT_COLUMNS } from './client.sql';
 
+/**
+ * The only code that reads or writes the `clients` table. findById, on every client
+ * authentication, sends a fixed statement through RawSql; the rest uses TypeORM.
+ */
 @Injectable()
 export class ClientRepository {
-  constructor(@InjectRepository(Client) private readonly clients: Repository<Client>) {}
+  private readonly readClient: (row: SqlRow) => Client;
 
-  findById(id: string): Promise<Client | null> {
-    return this.clients.findOneBy({ id });
+  constructor(
+    @InjectRepository(Client) private readonly clients: Repository<Client>,
+    private readonly sql: RawSql,
+  ) {
+    this.readClient = sql.reader(Client, CLIENT_COLUMNS, `${CLIENT_ALIAS}_`);
+  }
+
+  async findById(id: string): Promise<Client | null> {
+    const [row] = await this.sql.select(CLIENT_BY_ID, [id]);
+    return row ? this.readClient(row) : null;
   }
 
   findByIds(ids: readonly string[]): Promise<Client[]> {

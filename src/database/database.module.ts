@@ -6,6 +6,7 @@ import type { AppConfig } from '../config/app-config';
 import { TokenRepository } from '../tokens/token.repository';
 import { UserRepository } from '../users/user.repository';
 import { ENTITIES, resolveDataSourceOptions } from './data-source-options';
+import { RawSql } from './raw-sql';
 
 const REPOSITORIES = [
   UserRepository,
@@ -36,7 +37,8 @@ export class DatabaseModule {
         }),
         TypeOrmModule.forFeature(ENTITIES),
       ],
-      providers: REPOSITORIES,
+      // RawSql is not exported: only the repositories send SQL.
+      providers: [RawSql, ...REPOSITORIES],
       exports: REPOSITORIES,
     };
   }

@@ -1,11 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, type FindOptionsWhere, In, IsNull, type Repository } from 'typeorm';
-import { retryOnLockConflict } from '../database/lock-conflicts';
+import { type EntityManager, In, type Repository } from 'typeorm';
 import { Client } from '../clients/client.entity';
+import { CLIENT_ALIAS, CLIENT_COLUMNS } from '../clients/client.sql';
+import { retryOnLockConflict } from '../database/lock-conflicts';
+import { RawSql, type SqlRow } from '../database/raw-sql';
 import { Token, TOKEN_TYPES, type TokenType } from './token.entity';
+import {
+  activeTokens,
+  insertTokens,
+  RECORD_USE,
+  REVOKE,
+  TOKEN_ALIAS,
+  TOKEN_BY_DIGEST,
+  TOKEN_COLUMNS,
+} from './token.sql';
 
 const LAST_USED_RESOLUTION_MS = 60_000;
+
+/** The row key of the joined client's id: null when a token's client is gone. */
+const JOINED_CLIENT_ID = `${CLIENT_ALIAS}_id`;
 
 /** What the token list (SPEC §3) and the admin API select. */
 export interface ActiveTokenQuery {
@@ -26,91 +40,132 @@ export interface ActiveTokenQuery {
  * The only code that reads or writes the `tokens` table. Revocations are conditional
  * updates (`... AND revoked_at IS NULL`) whose affected-row count tells the caller whether it
  * won a race, so concurrent requests are settled by the database.
+ *
+ * The per-request paths (lookups, the list, revocations, issuing, recording use) send the
+ * fixed statements of token.sql.ts through RawSql; the rare ones (purge, client list) keep
+ * TypeORM's query builder.
  */
 @Injectable()
 export class TokenRepository {
-  constructor(@InjectRepository(Token) private readonly tokens: Repository<Token>) {}
+  private readonly readToken: (row: SqlRow) => Token;
+  private readonly readClient: (row: SqlRow) => Client;
+  private readonly tokenValues: (token: Token) => unknown[];
+  /** Parameters in the driver's form of the column they are compared with or written to. */
+  private readonly value: {
+    expiresAt: (date: Date) => unknown;
+    revokedAt: (date: Date) => unknown;
+    lastUsedAt: (date: Date) => unknown;
+    rotated: (flag: boolean) => unknown;
+  };
 
-  private repo(manager?: EntityManager): Repository<Token> {
-    return manager ? manager.getRepository(Token) : this.tokens;
+  constructor(
+    @InjectRepository(Token) private readonly tokens: Repository<Token>,
+    private readonly sql: RawSql,
+  ) {
+    this.readToken = sql.reader(Token, TOKEN_COLUMNS, `${TOKEN_ALIAS}_`);
+    this.readClient = sql.reader(Client, CLIENT_COLUMNS, `${CLIENT_ALIAS}_`);
+    this.tokenValues = sql.rowWriter(Token, TOKEN_COLUMNS);
+    this.value = {
+      expiresAt: sql.writer(Token, 'expiresAt'),
+      revokedAt: sql.writer(Token, 'revokedAt'),
+      lastUsedAt: sql.writer(Token, 'lastUsedAt'),
+      rotated: sql.writer(Token, 'rotated'),
+    };
   }
 
   async insert(tokens: Token[], manager?: EntityManager): Promise<void> {
-    await this.repo(manager).insert(tokens);
+    if (tokens.length === 0) return;
+    await this.sql.change(
+      insertTokens(tokens.length),
+      tokens.flatMap((token) => this.tokenValues(token)),
+      manager,
+    );
   }
 
   /** Looks a token up by the digest of its raw value, with its client. */
-  findByDigest(digest: string): Promise<Token | null> {
-    return this.tokens
-      .createQueryBuilder('t')
-      .leftJoinAndMapOne('t.client', Client, 'c', 'c.id = t.client_id')
-      .where('t.digest = :digest', { digest })
-      .getOne();
+  async findByDigest(digest: string): Promise<Token | null> {
+    const [row] = await this.sql.select(TOKEN_BY_DIGEST, [digest]);
+    return row ? this.readTokenWithClient(row) : null;
   }
 
-  findByHandle(handle: string): Promise<Token | null> {
-    return this.tokens.findOneBy({ handle });
+  /** A token row joined to its client; a token whose client is gone has no `client`. */
+  private readTokenWithClient(row: SqlRow): Token {
+    const token = this.readToken(row);
+    if (row[JOINED_CLIENT_ID] !== null && row[JOINED_CLIENT_ID] !== undefined) {
+      token.client = this.readClient(row);
+    }
+    return token;
   }
 
   /**
-   * One page of a user's live tokens of one type, oldest first, with their clients, and the
-   * number of matches before paging. Served by IDX_tokens_list (username, type, expires_at,
-   * client_id): a range over this user's rows only.
+   * One page of a user's live tokens, oldest first, with their clients, and the number of
+   * matches before paging. The page comes first: a page that is short but not empty (or
+   * short at the start, even empty) ends the list, so the total is known without a COUNT,
+   * which the usual list of a few tokens then never needs. An empty page past the start, a
+   * full page, or counting only (maxResults 0) asks the database.
    */
   async findActive(query: ActiveTokenQuery): Promise<{ total: number; tokens: Token[] }> {
-    const qb = this.tokens
-      .createQueryBuilder('t')
-      .where('t.username = :username', { username: query.username })
-      .andWhere('t.type IN (:...types)', { types: query.type ? [query.type] : TOKEN_TYPES })
-      .andWhere('t.expires_at > :now', { now: query.now })
-      .andWhere('t.revoked_at IS NULL');
-    if (query.clientId !== undefined) {
-      qb.andWhere('t.client_id = :clientId', { clientId: query.clientId });
+    const { count, page } = activeTokens({
+      bothTypes: query.type === undefined,
+      withClientId: query.clientId !== undefined,
+      withExcludedClientId: query.excludeClientId !== undefined,
+    });
+    const params: unknown[] = [
+      query.username,
+      ...(query.type === undefined ? TOKEN_TYPES : [query.type]),
+      this.value.expiresAt(query.now),
+    ];
+    if (query.clientId !== undefined) params.push(query.clientId);
+    if (query.excludeClientId !== undefined) params.push(query.excludeClientId);
+    let tokens: Token[] = [];
+    if (query.maxResults > 0) {
+      const rows = await this.sql.select(page, [...params, query.maxResults, query.start]);
+      tokens = rows.map((row) => this.readTokenWithClient(row));
+      if (tokens.length < query.maxResults && (tokens.length > 0 || query.start === 0)) {
+        return { total: query.start + tokens.length, tokens };
+      }
     }
-    if (query.excludeClientId !== undefined) {
-      qb.andWhere('t.client_id <> :excludeClientId', { excludeClientId: query.excludeClientId });
-    }
-    const total = await qb.getCount();
-    if (query.maxResults === 0 || total <= query.start) return { total, tokens: [] };
-    const tokens = await qb
-      .leftJoinAndMapOne('t.client', Client, 'c', 'c.id = t.client_id')
-      .orderBy('t.created_at', 'ASC')
-      .addOrderBy('t.handle', 'ASC')
-      .offset(query.start)
-      .limit(query.maxResults)
-      .getMany();
-    return { total, tokens };
+    const [row] = await this.sql.select(count, params);
+    return { total: Number(row?.total ?? 0), tokens };
   }
 
   /**
-   * Revokes the live tokens matching `where` (a conditional UPDATE) and returns how many this
-   * call revoked. On its own it is run again on a lock conflict; inside a transaction, the
+   * Runs a conditional revocation (token.sql.ts) and returns how many tokens this call
+   * revoked. On its own it is run again on a lock conflict; inside a transaction, the
    * transaction's owner runs the whole transaction again instead.
    */
-  private revokeWhere(
-    where: FindOptionsWhere<Token>,
-    now: Date,
-    manager?: EntityManager,
-    also: Partial<Pick<Token, 'rotated'>> = {},
-  ): Promise<number> {
-    const run = async (): Promise<number> => {
-      const result = await this.repo(manager).update(
-        { ...where, revokedAt: IsNull() },
-        { revokedAt: now, ...also },
-      );
-      return result.affected ?? 0;
-    };
+  private revoke(sql: string, params: unknown[], manager?: EntityManager): Promise<number> {
+    const run = () => this.sql.change(sql, params, manager);
     return manager ? run() : retryOnLockConflict(run);
   }
 
   /** Revokes one token if it is still live; true when this call revoked it. */
-  async revokeByHandle(handle: string, now: Date, manager?: EntityManager): Promise<boolean> {
-    return (await this.revokeWhere({ handle }, now, manager)) > 0;
+  async revokeByHandle(handle: string, now: Date): Promise<boolean> {
+    return (await this.revoke(REVOKE.byHandle, [this.value.revokedAt(now), handle])) > 0;
+  }
+
+  /**
+   * Revokes a refresh token and the access tokens issued with it, in one statement (atomic
+   * without a transaction); true when this call revoked any of them.
+   */
+  async revokeWithIssued(handle: string, now: Date): Promise<boolean> {
+    return (await this.revoke(REVOKE.withIssued, [this.value.revokedAt(now), handle, handle])) > 0;
+  }
+
+  /**
+   * Revokes the token with this handle, and the access tokens issued with it if it is a
+   * refresh token, only if it is this user's: the ownership check is part of the one
+   * statement, so no lookup comes first. True when this call revoked anything.
+   */
+  async revokeByHandleIfOwnedBy(username: string, handle: string, now: Date): Promise<boolean> {
+    const params = [this.value.revokedAt(now), handle, username, handle, username];
+    return (await this.revoke(REVOKE.ownedWithIssued, params)) > 0;
   }
 
   /** Marks a refresh token as exchanged; true only for the one request that wins the race. */
   async rotate(handle: string, now: Date, manager: EntityManager): Promise<boolean> {
-    return (await this.revokeWhere({ handle }, now, manager, { rotated: true })) > 0;
+    const params = [this.value.revokedAt(now), this.value.rotated(true), handle];
+    return (await this.revoke(REVOKE.rotate, params, manager)) > 0;
   }
 
   /** The access tokens that were issued together with a refresh token. */
@@ -119,23 +174,23 @@ export class TokenRepository {
     now: Date,
     manager?: EntityManager,
   ): Promise<number> {
-    return this.revokeWhere({ refreshTokenHandle }, now, manager);
+    return this.revoke(REVOKE.issuedWith, [this.value.revokedAt(now), refreshTokenHandle], manager);
   }
 
   revokeFamily(familyId: string, now: Date, manager?: EntityManager): Promise<number> {
-    return this.revokeWhere({ familyId }, now, manager);
+    return this.revoke(REVOKE.family, [this.value.revokedAt(now), familyId], manager);
   }
 
   revokeForUserAndClient(username: string, clientId: string, now: Date): Promise<number> {
-    return this.revokeWhere({ username, clientId }, now);
+    return this.revoke(REVOKE.userAndClient, [this.value.revokedAt(now), username, clientId]);
   }
 
   revokeForUser(username: string, now: Date): Promise<number> {
-    return this.revokeWhere({ username }, now);
+    return this.revoke(REVOKE.user, [this.value.revokedAt(now), username]);
   }
 
   revokeForClient(clientId: string, now: Date, manager?: EntityManager): Promise<number> {
-    return this.revokeWhere({ clientId }, now, manager);
+    return this.revoke(REVOKE.client, [this.value.revokedAt(now), clientId], manager);
   }
 
   /** The clients holding a live token (of either type) of this user. */
@@ -159,15 +214,12 @@ export class TokenRepository {
   async recordUse(token: Token, now: Date): Promise<void> {
     const since = now.getTime() - LAST_USED_RESOLUTION_MS;
     if (token.lastUsedAt !== null && token.lastUsedAt.getTime() > since) return;
-    await retryOnLockConflict(() =>
-      this.tokens
-        .createQueryBuilder()
-        .update(Token)
-        .set({ lastUsedAt: now })
-        .where('handle = :handle', { handle: token.handle })
-        .andWhere('(last_used_at IS NULL OR last_used_at <= :since)', { since: new Date(since) })
-        .execute(),
-    );
+    const params = [
+      this.value.lastUsedAt(now),
+      token.handle,
+      this.value.lastUsedAt(new Date(since)),
+    ];
+    await retryOnLockConflict(() => this.sql.change(RECORD_USE, params));
   }
 
   /**
