@@ -50,12 +50,15 @@ describe('operations: health, metrics, request ids, OpenAPI', () => {
       .set('Authorization', clientBasic({ ...client, client_secret: 'tvs_wrong' }))
       .type('form')
       .send({ grant_type: 'client_credentials', scope: 'search' });
-    await t
-      .http()
-      .post('/oauth2/revoke')
-      .set('Authorization', clientBasic(client))
-      .type('form')
-      .send({ token: issued.access_token });
+    // Revoked twice: only the request that revoked a live token counts.
+    for (let i = 0; i < 2; i++) {
+      await t
+        .http()
+        .post('/oauth2/revoke')
+        .set('Authorization', clientBasic(client))
+        .type('form')
+        .send({ token: issued.access_token });
+    }
     // A path with values in it is labelled by its pattern, never by the values.
     await t.http().get(`/admin/users/${user.username}/tokens`);
 

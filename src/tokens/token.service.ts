@@ -171,7 +171,7 @@ export class TokenService {
       token.type === 'refresh_token'
         ? await this.tokens.revokeWithIssued(token.handle, now)
         : await this.tokens.revokeByHandle(token.handle, now);
-    if (revoked) this.metrics.revocations.inc({ cause });
+    this.counted(cause, Number(revoked));
   }
 
   /**
@@ -199,19 +199,23 @@ export class TokenService {
     handle: string,
     cause: RevocationCause,
   ): Promise<void> {
-    if (await this.tokens.revokeByHandleIfOwnedBy(username, handle, new Date())) {
-      this.metrics.revocations.inc({ cause });
-    }
+    const revoked = await this.tokens.revokeByHandleIfOwnedBy(username, handle, new Date());
+    this.counted(cause, Number(revoked));
   }
 
-  revokeForUser(username: string): Promise<number> {
-    this.metrics.revocations.inc({ cause: 'admin' });
-    return this.tokens.revokeForUser(username, new Date());
+  async revokeForUser(username: string): Promise<number> {
+    return this.counted('admin', await this.tokens.revokeForUser(username, new Date()));
   }
 
-  revokeForUserAndClient(username: string, clientId: string): Promise<number> {
-    this.metrics.revocations.inc({ cause: 'super_client' });
-    return this.tokens.revokeForUserAndClient(username, clientId, new Date());
+  async revokeForUserAndClient(username: string, clientId: string): Promise<number> {
+    const revoked = await this.tokens.revokeForUserAndClient(username, clientId, new Date());
+    return this.counted('super_client', revoked);
+  }
+
+  /** tokenvakt_revocations_total counts the requests that revoked at least one token. */
+  private counted(cause: RevocationCause, revoked: number): number {
+    if (revoked > 0) this.metrics.revocations.inc({ cause });
+    return revoked;
   }
 
   listActive(query: ActiveTokenQuery): Promise<{ total: number; tokens: Token[] }> {
