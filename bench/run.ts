@@ -24,8 +24,8 @@
  *   BENCH_SCALE_ROUNDS     alternating runs per size     2
  *   BENCH_ONLY             comma-separated scenario keys (list,bearer,introspect,cc,revoke)
  *   BENCH_KEEP_DB          1: keep the databases afterwards
- *   BENCH_NODE_ARGS        extra node options for tokenvakt only, space-separated (e.g.
- *                          `--cpu-prof --cpu-prof-dir=/tmp/prof` for a CPU profile)
+ *   BENCH_NODE_ARGS        extra node options for both servers, space-separated (e.g.
+ *                          `--cpu-prof --cpu-prof-dir=/tmp/prof` for CPU profiles)
  */
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -75,8 +75,7 @@ function freePort(): Promise<number> {
 async function start(name: string, script: string, env: Record<string, string>): Promise<Running> {
   const port = await freePort();
   const cwd = mkdtempSync(join(tmpdir(), `bench-${name}-`));
-  const nodeArgs =
-    name === 'tokenvakt' ? (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean) : [];
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, script], {
     // A neutral working directory: no .env of the repository is read.
     cwd,
@@ -822,14 +821,17 @@ async function mainRun(): Promise<boolean> {
   return allOk;
 }
 
-/** Times the two token-list queries alone on one connection: the database's share, no HTTP. */
+/**
+ * Times the token list's page query and its COUNT (sent when a page is full) alone on one
+ * connection: the database's share, no HTTP.
+ */
 async function timeListQueries(m: SeedManifest, iterations: number): Promise<number> {
   const connection = await createConnection({ uri: m.databaseUrl, timezone: 'Z' });
   try {
     const params = [m.probe.username, 'access_token', new Date(), m.superClient.id];
     const once = async () => {
-      await connection.query(countActive(false), params);
       await connection.query(pageActive(false), [...params, 200, 0]);
+      await connection.query(countActive(false), params);
     };
     for (let i = 0; i < 50; i++) await once();
     const started = process.hrtime.bigint();
@@ -944,7 +946,8 @@ async function scaleRun(
     '',
     `token list (tokenvakt, ${connections} connections) by table size, ` +
       `${rounds} alternating runs of ${duration} s each averaged; ` +
-      'SQL ms = COUNT + page query alone on one connection (mean of 1000):',
+      'SQL ms = page query + COUNT (what a full page sends; a short page sends the page only) ' +
+      'alone on one connection (mean of 1000):',
   ];
   out.push(
     formatTable(

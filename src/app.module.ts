@@ -1,11 +1,10 @@
-import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
-import type { ValidationError } from 'class-validator';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { AuthorizationModule } from './authorization/authorization.module';
 import { ClientsModule } from './clients/clients.module';
-import { OAuthError } from './common/oauth-error';
+import { RequestValidationPipe } from './common/request-validation.pipe';
 import { OAuthErrorFilter } from './common/oauth-error.filter';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -17,16 +16,6 @@ import { ThrottleGuard } from './throttling/throttle.guard';
 import { ThrottlingModule } from './throttling/throttling.module';
 import { TokensModule } from './tokens/tokens.module';
 import { UsersModule } from './users/users.module';
-
-function firstConstraint(errors: ValidationError[]): string {
-  for (const error of errors) {
-    const message = Object.values(error.constraints ?? {})[0];
-    if (message !== undefined) return message;
-    const nested = firstConstraint(error.children ?? []);
-    if (nested !== '') return nested;
-  }
-  return '';
-}
 
 /** The whole service; main.ts, the CLI and the e2e tests all build it from one AppConfig. */
 @Module({})
@@ -49,15 +38,7 @@ export class AppModule {
         AdminModule,
       ],
       providers: [
-        {
-          provide: APP_PIPE,
-          useValue: new ValidationPipe({
-            whitelist: true,
-            transform: true,
-            exceptionFactory: (errors) =>
-              OAuthError.invalidRequest(firstConstraint(errors) || 'The request is malformed.'),
-          }),
-        },
+        { provide: APP_PIPE, useClass: RequestValidationPipe },
         { provide: APP_FILTER, useClass: OAuthErrorFilter },
         { provide: APP_GUARD, useClass: ThrottleGuard },
       ],
