@@ -29,7 +29,7 @@ export function createHttpAdapter(): FastifyAdapter {
     clientErrorHandler: answerMalformedRequest,
     // A URL the router cannot decode is refused before any route or exception filter runs.
     frameworkErrors: (error: Error, _request: FastifyRequest, reply: FastifyReply) => {
-      sendOAuthError(reply, toOAuthError(error, frameworkLogger));
+      sendOAuthError(reply, toOAuthError(error, frameworkLogger, reply));
     },
   });
 }

@@ -20,10 +20,10 @@ const CODE_BY_STATUS: Record<number, OAuthErrorCode> = {
 
 /**
  * Turns anything thrown while handling a request into tokenvakt's JSON error (SPEC §2). An
- * unexpected error is logged here, on the server, and answered with a generic 500: no stack,
- * SQL or secret ever reaches the response.
+ * unexpected error is logged here, on the server, with the request's id, and answered with a
+ * generic 500: no stack, SQL or secret ever reaches the response.
  */
-export function toOAuthError(error: unknown, logger: Logger): OAuthError {
+export function toOAuthError(error: unknown, logger: Logger, reply?: FastifyReply): OAuthError {
   if (error instanceof OAuthError) return error;
   if (error instanceof HttpException) {
     const status = error.getStatus();
@@ -33,7 +33,10 @@ export function toOAuthError(error: unknown, logger: Logger): OAuthError {
   const frameworkError = fromFrameworkError(error);
   if (frameworkError) return frameworkError;
   if (isDatabaseUnavailable(error)) {
-    logger.warn(`database unavailable: ${error instanceof Error ? error.message : String(error)}`);
+    logger.warn({
+      msg: `database unavailable: ${error instanceof Error ? error.message : String(error)}`,
+      request_id: reply?.getHeader('X-Request-Id'),
+    });
     return new OAuthError(
       503,
       'temporarily_unavailable',
@@ -43,7 +46,10 @@ export function toOAuthError(error: unknown, logger: Logger): OAuthError {
       },
     );
   }
-  logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  logger.error({
+    msg: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    request_id: reply?.getHeader('X-Request-Id'),
+  });
   return new OAuthError(500, 'server_error', 'The server could not handle the request.');
 }
 
@@ -151,7 +157,7 @@ export class OAuthErrorFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     if (reply.sent || reply.raw.headersSent) return;
-    const error = toOAuthError(exception, this.logger);
+    const error = toOAuthError(exception, this.logger, reply);
     if (error.failedCredential !== undefined) {
       this.metrics.authenticationFailures.inc({ kind: failureKind(error) });
       // Counted before answering, so a client cannot outrun its own count.

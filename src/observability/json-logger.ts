@@ -1,7 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import pino, { type Logger as Pino } from 'pino';
 import type { LogLevel } from '../config/app-config';
-import { requestContext } from './request-context';
 
 /**
  * Field names whose values must never reach a log, wherever they appear. tokenvakt does not
@@ -31,11 +30,6 @@ export function createPino(level: LogLevel, destination?: pino.DestinationStream
         paths: REDACTED_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]),
         censor: '[redacted]',
       },
-      // Every line written while a request is handled names it.
-      mixin: () => {
-        const context = requestContext.getStore();
-        return context ? { request_id: context.requestId } : {};
-      },
     },
     destination,
   );
@@ -46,7 +40,7 @@ export class JsonLogger implements LoggerService {
   constructor(private readonly pino: Pino) {}
 
   log(message: unknown, context?: string): void {
-    this.pino.info(fields(context), text(message));
+    this.pino.info(fields(message, context), text(message));
   }
 
   error(message: unknown, ...rest: unknown[]): void {
@@ -54,31 +48,45 @@ export class JsonLogger implements LoggerService {
     const context =
       typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : undefined;
     const stack = rest.length > 1 && typeof rest[0] === 'string' ? rest[0] : undefined;
-    this.pino.error({ ...fields(context), ...(stack ? { stack } : {}) }, text(message));
+    this.pino.error({ ...fields(message, context), ...(stack ? { stack } : {}) }, text(message));
   }
 
   warn(message: unknown, context?: string): void {
-    this.pino.warn(fields(context), text(message));
+    this.pino.warn(fields(message, context), text(message));
   }
 
   debug(message: unknown, context?: string): void {
-    this.pino.debug(fields(context), text(message));
+    this.pino.debug(fields(message, context), text(message));
   }
 
   verbose(message: unknown, context?: string): void {
-    this.pino.trace(fields(context), text(message));
+    this.pino.trace(fields(message, context), text(message));
   }
 
   fatal(message: unknown, context?: string): void {
-    this.pino.fatal(fields(context), text(message));
+    this.pino.fatal(fields(message, context), text(message));
   }
 }
 
-function fields(context: string | undefined): Record<string, string> {
-  return context ? { context } : {};
+/** A message written as `{ msg, ...fields }` (a LogRecord) logs its fields beside the text. */
+export interface LogRecord {
+  msg: string;
+  [field: string]: unknown;
+}
+
+function isLogRecord(message: unknown): message is LogRecord {
+  return typeof message === 'object' && message !== null && 'msg' in message;
+}
+
+function fields(message: unknown, context: string | undefined): Record<string, unknown> {
+  const extra: Record<string, unknown> = isLogRecord(message) ? { ...message } : {};
+  delete extra.msg;
+  if (context) extra.context = context;
+  return extra;
 }
 
 function text(message: unknown): string {
+  if (isLogRecord(message)) return message.msg;
   return typeof message === 'string'
     ? message
     : message instanceof Error

@@ -1,11 +1,10 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AsyncResource } from 'node:async_hooks';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import type { Logger as Pino } from 'pino';
 import { OAuthError } from '../common/oauth-error';
 import { sendOAuthError } from '../common/oauth-error.filter';
 import type { MetricsService } from './metrics.service';
-import { requestContext, requestIdFrom } from './request-context';
+import { requestIdFrom } from './request-context';
 
 /** The responses being written, and whether the process is draining (main.ts, on SIGTERM). */
 export const httpLifecycle = {
@@ -17,9 +16,6 @@ export const httpLifecycle = {
     for (const res of this.inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
   },
 };
-
-/** The request's async context, carried across body parsing (see observeRequests). */
-const requestScope = new WeakMap<FastifyRequest, AsyncResource>();
 
 /**
  * Hooks every request: gives it a request id (X-Request-Id in and out), bounds it by
@@ -48,17 +44,7 @@ export function observeRequests(
     });
     // At debug level, also when it starts (no path: paths can carry user names and client ids).
     logger.debug({ request_id: requestId, method: request.method }, 'request started');
-    requestContext.run({ requestId }, () => {
-      requestScope.set(request, new AsyncResource('tokenvakt.request'));
-      done();
-    });
-  });
-  // The body arrives in the socket's async context, not the request's: re-enter the request's
-  // context for everything after parsing, so log lines written there carry its id.
-  fastify.addHook('preValidation', (request, _reply, done) => {
-    const scope = requestScope.get(request);
-    if (scope) scope.runInAsyncScope(done);
-    else done();
+    done();
   });
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
