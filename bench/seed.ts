@@ -15,6 +15,7 @@ import { DataSource } from 'typeorm';
 import { digestSecret } from '../src/auth/secrets';
 import { dataSourceOptions } from '../src/database/data-source-options';
 import { hashPassword } from '../src/users/password-hasher';
+import { CLIENT_COLUMNS } from '../src/clients/client.sql';
 import { TOKEN_COLUMNS } from './sql';
 
 export interface SeedOptions {
@@ -256,20 +257,7 @@ async function fill(
   // Clients: one super client, one resource server, THIRD_PARTY_CLIENTS third-party clients.
   const superClient = { id: 'bench-super-client', secret: clientSecret('super') };
   const resourceServer = { id: 'bench-resource-server', secret: clientSecret('rs') };
-  const clients = new BatchWriter(connection, 'clients', [
-    'id',
-    'name',
-    'type',
-    'secret_digest',
-    'is_super',
-    'is_admin',
-    'description',
-    'url',
-    'redirect_uri',
-    'refresh_token_expiry',
-    'registered_by',
-    'registration_date',
-  ]);
+  const clients = new BatchWriter(connection, 'clients', CLIENT_COLUMNS);
   const client = (id: string, name: string, secret: string, isSuper: boolean, by: string | null) =>
     clients.add([
       id,

@@ -440,6 +440,20 @@ describe('authentication and error handling of the super-client services', () =>
       assert.deepEqual(Object.keys(res.body as object).sort(), ['error', 'error_description']);
     });
 
+    /** Posts a raw body as alice, form-encoded unless another Content-Type is given. */
+    const postRaw = (path: string, body: string | Buffer, headers: Record<string, string> = {}) =>
+      t
+        .http()
+        .post(path)
+        .set('Authorization', aliceAuth)
+        .set({ 'Content-Type': 'application/x-www-form-urlencoded', ...headers })
+        .send(body);
+    const listForm = (): string =>
+      new URLSearchParams({
+        ...superCredentials(),
+        token_type: 'access_token',
+      } as Record<string, string>).toString();
+
     const paddedForm = (totalBytes: number): string => {
       const head = `${new URLSearchParams({
         ...superCredentials(),
@@ -484,32 +498,15 @@ describe('authentication and error handling of the super-client services', () =>
     });
 
     it('refuses a compressed body with 415, without reading it as a form', async () => {
-      const form = new URLSearchParams({
-        ...superCredentials(),
-        token_type: 'access_token',
-      } as Record<string, string>).toString();
-      const res = await t
-        .http()
-        .post('/oauth2/token/list')
-        .set('Authorization', aliceAuth)
-        .set('Content-Type', 'application/x-www-form-urlencoded')
-        .set('Content-Encoding', 'gzip')
-        .send(gzipSync(form));
+      const res = await postRaw('/oauth2/token/list', gzipSync(listForm()), {
+        'Content-Encoding': 'gzip',
+      });
       expectError(res, 415, 'unsupported_media_type');
     });
 
     it('refuses a body in another charset than UTF-8 with 415; UTF-8 named in any case passes', async () => {
-      const form = new URLSearchParams({
-        ...superCredentials(),
-        token_type: 'access_token',
-      } as Record<string, string>).toString();
       const send = (contentType: string) =>
-        t
-          .http()
-          .post('/oauth2/token/list')
-          .set('Authorization', aliceAuth)
-          .set('Content-Type', contentType)
-          .send(form);
+        postRaw('/oauth2/token/list', listForm(), { 'Content-Type': contentType });
       expectError(
         await send('application/x-www-form-urlencoded; charset=latin1'),
         415,
@@ -520,60 +517,33 @@ describe('authentication and error handling of the super-client services', () =>
     });
 
     it('refuses a form of more than 100 fields with 400 invalid_request', async () => {
-      const form = `${new URLSearchParams({
-        ...superCredentials(),
-        token_type: 'access_token',
-      } as Record<string, string>).toString()}${'&x=1'.repeat(100)}`;
-      const res = await t
-        .http()
-        .post('/oauth2/token/list')
-        .set('Authorization', aliceAuth)
-        .type('form')
-        .send(form);
+      const res = await postRaw('/oauth2/token/list', `${listForm()}${'&x=1'.repeat(100)}`);
       expectError(res, 400, 'invalid_request');
     });
 
     it('refuses a JSON body that is not an object with 400 invalid_request', async () => {
-      const res = await t
-        .http()
-        .post('/oauth2/client/register')
-        .set('Authorization', aliceAuth)
-        .set('Content-Type', 'application/json')
-        .send('"just a string"');
+      const res = await postRaw('/oauth2/client/register', '"just a string"', {
+        'Content-Type': 'application/json',
+      });
       expectError(res, 400, 'invalid_request');
     });
 
     it('refuses a repeated token_type with 400 invalid_request, never 500', async () => {
       const form = `${new URLSearchParams(superCredentials() as Record<string, string>).toString()}&token_type=access_token&token_type=refresh_token`;
-      const res = await t
-        .http()
-        .post('/oauth2/token/list')
-        .set('Authorization', aliceAuth)
-        .type('form')
-        .send(form);
+      const res = await postRaw('/oauth2/token/list', form);
       expectError(res, 400, 'invalid_request');
     });
 
     it('refuses a repeated super_client_secret with 400 invalid_request, never 500', async () => {
       const secret = encodeURIComponent(superClient.client_secret ?? '');
       const form = `super_client_id=${encodeURIComponent(superClient.client_id)}&super_client_secret=${secret}&super_client_secret=${secret}&token_type=access_token`;
-      const res = await t
-        .http()
-        .post('/oauth2/token/list')
-        .set('Authorization', aliceAuth)
-        .type('form')
-        .send(form);
+      const res = await postRaw('/oauth2/token/list', form);
       expectError(res, 400, 'invalid_request');
     });
 
     it('refuses a repeated token on /oauth2/revoke/super with 400 invalid_request, never 500', async () => {
       const form = `${new URLSearchParams(superCredentials() as Record<string, string>).toString()}&token=a&token=b`;
-      const res = await t
-        .http()
-        .post('/oauth2/revoke/super')
-        .set('Authorization', aliceAuth)
-        .type('form')
-        .send(form);
+      const res = await postRaw('/oauth2/revoke/super', form);
       expectError(res, 400, 'invalid_request');
     });
   });
