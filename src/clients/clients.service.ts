@@ -4,7 +4,7 @@ import { digestSecret, generateClientId, generateSecret, SECRET_PREFIX } from '.
 import { AuthorizationCodeRepository } from '../authorization/authorization-code.repository';
 import { OAuthError } from '../common/oauth-error';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { retryOnLockConflict } from '../database/lock-conflicts';
+import { transactionRetryingLockConflicts } from '../database/lock-conflicts';
 import { TokenRepository } from '../tokens/token.repository';
 import { Client, type ClientType } from './client.entity';
 import { ClientRepository } from './client.repository';
@@ -89,13 +89,11 @@ export class ClientsService {
    */
   async deregister(clientId: string, username: string): Promise<void> {
     await this.requireRegistrant(clientId, username);
-    await retryOnLockConflict(() =>
-      this.dataSource.transaction(async (manager) => {
-        await this.tokens.revokeForClient(clientId, new Date(), manager);
-        await this.codes.deleteForClient(clientId, manager);
-        await this.clients.delete(clientId, manager);
-      }),
-    );
+    await transactionRetryingLockConflicts(this.dataSource, async (manager) => {
+      await this.tokens.revokeForClient(clientId, new Date(), manager);
+      await this.codes.deleteForClient(clientId, manager);
+      await this.clients.delete(clientId, manager);
+    });
   }
 
   /** Gives a confidential client a new secret; the old one stops working at once. */

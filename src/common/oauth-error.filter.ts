@@ -136,6 +136,11 @@ function failureKind(error: OAuthError): 'client' | 'user' | 'bearer' {
   return error.failedCredential === BEARER_IDENTITY ? 'bearer' : 'user';
 }
 
+/** True once a response has been sent (or begun) for this reply: nothing more may be sent. */
+export function isAnswered(reply: FastifyReply): boolean {
+  return reply.sent || reply.raw.headersSent;
+}
+
 export function sendOAuthError(reply: FastifyReply, error: OAuthError): void {
   void reply
     .code(error.status)
@@ -156,7 +161,7 @@ export class OAuthErrorFilter implements ExceptionFilter {
   async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
-    if (reply.sent || reply.raw.headersSent) return;
+    if (isAnswered(reply)) return;
     const error = toOAuthError(exception, this.logger, reply);
     if (error.failedCredential !== undefined) {
       this.metrics.authenticationFailures.inc({ kind: failureKind(error) });

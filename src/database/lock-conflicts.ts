@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { DataSource, EntityManager } from 'typeorm';
 
 /**
  * Errors where the database gave up one of two conflicting writers, not the request's own
@@ -31,4 +32,12 @@ export async function retryOnLockConflict<T>(work: () => Promise<T>, attempts = 
       await sleep(5 + Math.random() * 20 * attempt);
     }
   }
+}
+
+/** A transaction that is run again, whole, when the database aborted it to break a lock conflict. */
+export function transactionRetryingLockConflicts<T>(
+  dataSource: DataSource,
+  work: (manager: EntityManager) => Promise<T>,
+): Promise<T> {
+  return retryOnLockConflict(() => dataSource.transaction(work));
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import type { Logger as Pino } from 'pino';
 import { OAuthError } from '../common/oauth-error';
-import { sendOAuthError } from '../common/oauth-error.filter';
+import { isAnswered, sendOAuthError } from '../common/oauth-error.filter';
 import type { MetricsService } from './metrics.service';
 import { requestIdFrom } from './request-context';
 
@@ -67,7 +67,7 @@ export function observeRequests(
 }
 
 function answerTooLate(reply: FastifyReply): void {
-  if (reply.sent || reply.raw.headersSent) return;
+  if (isAnswered(reply)) return;
   sendOAuthError(
     reply,
     new OAuthError(

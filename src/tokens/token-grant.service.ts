@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
-import { retryOnLockConflict } from '../database/lock-conflicts';
+import { DataSource } from 'typeorm';
+import { transactionRetryingLockConflicts } from '../database/lock-conflicts';
 import { digestSecret, SECRET_PREFIX } from '../auth/secrets';
 import { ALL_SCOPE } from '../config/app-config';
 import { parseScope, ScopePolicy } from '../auth/scope-policy';
@@ -79,7 +79,7 @@ export class TokenGrantService {
       );
     }
     try {
-      return await this.transaction(async (manager) => {
+      return await transactionRetryingLockConflicts(this.dataSource, async (manager) => {
         if (!(await this.codes.markRedeemed(code.digest, now, manager))) throw new AlreadyUsed();
         return this.tokenService.issue(
           {
@@ -127,7 +127,7 @@ export class TokenGrantService {
       }
     }
     try {
-      return await this.transaction(async (manager) => {
+      return await transactionRetryingLockConflicts(this.dataSource, async (manager) => {
         if (!(await this.tokens.rotate(token.handle, now, manager))) throw new AlreadyUsed();
         await this.tokens.revokeIssuedWith(token.handle, now, manager);
         return this.tokenService.issue(
@@ -150,11 +150,6 @@ export class TokenGrantService {
       await this.revokeReusedFamily(token.familyId);
       throw OAuthError.invalidGrant('The refresh token has been revoked.');
     }
-  }
-
-  /** A transaction that is run again when the database broke a lock conflict by aborting it. */
-  private transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return retryOnLockConflict(() => this.dataSource.transaction(work));
   }
 
   /** A used code or an exchanged refresh token came back: someone holds a copy, so end the grant. */
