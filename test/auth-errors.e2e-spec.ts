@@ -28,9 +28,10 @@ interface ListEntry {
   client_id: string;
 }
 
-function expectInvalidToken(res: Response): void {
+/** 401 invalid_token with the challenge of the scheme the caller tried (Bearer when none). */
+function expectInvalidToken(res: Response, scheme: 'Bearer' | 'Basic' = 'Bearer'): void {
   expectError(res, 401, 'invalid_token');
-  assert.equal(res.headers['www-authenticate'], 'Bearer realm="tokenvakt"');
+  assert.equal(res.headers['www-authenticate'], `${scheme} realm="tokenvakt"`);
 }
 
 describe('authentication and error handling of the super-client services', () => {
@@ -109,22 +110,21 @@ describe('authentication and error handling of the super-client services', () =>
       expectInvalidToken(await list(undefined));
     });
 
-    for (const header of [
-      'Bearer',
-      'Bearer    ',
-      'Basic !!!',
-      'Basic',
-      'Digest x',
-      'tva_abc',
-      'Bearer a b',
-    ]) {
+    for (const header of ['Bearer', 'Bearer    ', 'Basic', 'Digest x', 'tva_abc', 'Bearer a b']) {
       it(`refuses the malformed header ${JSON.stringify(header)} with 401 invalid_token`, async () => {
         expectInvalidToken(await list(header));
       });
     }
 
+    it('refuses undecodable Basic credentials with 401 invalid_token and a Basic challenge', async () => {
+      expectInvalidToken(await list('Basic !!!'), 'Basic');
+    });
+
     it('refuses Basic credentials without a colon with 401 invalid_token', async () => {
-      expectInvalidToken(await list(`Basic ${Buffer.from(alice.username).toString('base64')}`));
+      expectInvalidToken(
+        await list(`Basic ${Buffer.from(alice.username).toString('base64')}`),
+        'Basic',
+      );
     });
 
     it('refuses an unknown bearer token with 401 invalid_token', async () => {
@@ -165,13 +165,14 @@ describe('authentication and error handling of the super-client services', () =>
     });
 
     it('refuses Basic with a wrong password with 401 invalid_token', async () => {
-      expectInvalidToken(await list(basicAuth(alice.username, `${alice.password}x`)));
-      expectInvalidToken(await list(basicAuth(alice.username, '')));
+      expectInvalidToken(await list(basicAuth(alice.username, `${alice.password}x`)), 'Basic');
+      expectInvalidToken(await list(basicAuth(alice.username, '')), 'Basic');
     });
 
     it('refuses Basic with an unknown user with 401 invalid_token', async () => {
       expectInvalidToken(
         await list(basicAuth(`nobody_${randomBytes(4).toString('hex')}`, alice.password)),
+        'Basic',
       );
     });
 
@@ -293,7 +294,10 @@ describe('authentication and error handling of the super-client services', () =>
     const unknownClient = () => `no-such-client-${randomBytes(4).toString('hex')}`;
 
     it('bad user + bad token_type → 401 invalid_token', async () => {
-      expectInvalidToken(await list(basicAuth(alice.username, 'wrong'), { token_type: 'nope' }));
+      expectInvalidToken(
+        await list(basicAuth(alice.username, 'wrong'), { token_type: 'nope' }),
+        'Basic',
+      );
     });
 
     it('missing user + every other field bad → 401 invalid_token', async () => {

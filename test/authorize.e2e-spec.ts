@@ -164,6 +164,7 @@ describe('GET /oauth2/authorize', () => {
         `Basic ${Buffer.from(`${user.username}:wrong`).toString('base64')}`,
       );
       assertDirectError(res, 401, 'invalid_token');
+      assert.equal(res.headers['www-authenticate'], 'Basic realm="tokenvakt"');
     });
 
     it('403 insufficient_scope for a token held by a third-party client', async () => {

@@ -49,9 +49,10 @@ const REGISTRANT_KEYS = [
 ].sort();
 const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
-function expectInvalidToken(res: Response): void {
+/** 401 invalid_token with the challenge of the scheme the caller tried (Bearer when none). */
+function expectInvalidToken(res: Response, scheme: 'Bearer' | 'Basic' = 'Bearer'): void {
   expectError(res, 401, 'invalid_token');
-  assert.equal(res.headers['www-authenticate'], 'Bearer realm="tokenvakt"');
+  assert.equal(res.headers['www-authenticate'], `${scheme} realm="tokenvakt"`);
 }
 
 const unique = (prefix: string): string => `${prefix} ${randomBytes(3).toString('hex')}`;
@@ -479,6 +480,7 @@ describe('client services (SPEC §4, §6)', () => {
     it('refuses a wrong password with 401 invalid_token', async () => {
       expectInvalidToken(
         await clientList(basicAuth(bob.username, `${bob.password}x`), { filter_by: 'owned_only' }),
+        'Basic',
       );
     });
 

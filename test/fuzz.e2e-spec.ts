@@ -43,6 +43,7 @@ import {
   type TestUser,
 } from './support/factories';
 import { startTestApp, type TestApp } from './support/test-app';
+import type { Caller } from '../src/throttling/caller';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_260_522);
 const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
@@ -169,18 +170,23 @@ class Fixture {
 
     // A code redeemed once, and a refresh token rotated once: replays of both.
     const grants = t.get(TokenGrantService);
+    const setup: Caller = { source: 'fixture setup', abandoned: () => false };
     const confEntity = await fx.client('conf');
     const used = await fx.authorizeCode();
-    await grants.grant(confEntity, {
-      grant_type: 'authorization_code',
-      code: used.code,
-      code_verifier: used.verifier,
-    });
+    await grants.grant(
+      confEntity,
+      {
+        grant_type: 'authorization_code',
+        code: used.code,
+        code_verifier: used.verifier,
+      },
+      setup,
+    );
     fx.values.set('code.used', used.code);
     fx.burned.add(used.code);
     const rotating = await fx.issue('conf', fx.user.username);
     const rotated = rotating.refresh_token ?? '';
-    await grants.grant(confEntity, { grant_type: 'refresh_token', refresh_token: rotated });
+    await grants.grant(confEntity, { grant_type: 'refresh_token', refresh_token: rotated }, setup);
     fx.values.set('refresh.rotated', rotated);
     fx.burned.add(rotated);
     return fx;

@@ -24,6 +24,9 @@ describe('the server process', () => {
     env = {
       PORT: String(port),
       LOG_LEVEL: 'debug',
+      // The drain test sends 30 concurrent logins of one user; each holds a reserved failure
+      // until its password check passes, so the limit must be above 30.
+      RATE_LIMIT_MAX_FAILURES: '100',
       DATABASE_URL: fresh.url.startsWith('sqlite:')
         ? `sqlite:${join(cwd, 'db.sqlite')}`
         : fresh.url,

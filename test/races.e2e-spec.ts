@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { after, before, describe, it } from 'node:test';
 import type { Response, Test } from 'supertest';
@@ -15,9 +17,10 @@ import {
   listTokens,
   login,
   type TestClient,
+  type TestUser,
   type TokenResponse,
 } from './support/factories';
-import { bearer, startTestApp, type TestApp } from './support/test-app';
+import { basicAuth, bearer, startTestApp, type TestApp } from './support/test-app';
 
 /** One HTTP answer, with when (on this process's clock) it was asked and answered. */
 interface Timed {
@@ -341,4 +344,205 @@ describe('races: concurrent requests settled by the database', () => {
       assert.deepEqual(final, others);
     });
   }
+});
+
+/** One answer over a plain HTTP connection of its own, from `localAddress` when given. */
+interface RawAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Record<string, unknown>;
+  ms: number;
+}
+
+function send(
+  base: string,
+  options: { method: string; path: string; headers?: Record<string, string>; body?: string },
+  localAddress?: string,
+): Promise<RawAnswer> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      `${base}${options.path}`,
+      { method: options.method, headers: options.headers, agent: false, localAddress },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: text.startsWith('{') ? (JSON.parse(text) as Record<string, unknown>) : {},
+            ms: performance.now() - started,
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+/** Resolves once `count` of `answers` have settled (whatever they settled to). */
+function settledCount(answers: ReadonlyArray<Promise<unknown>>, count: number): Promise<void> {
+  let settled = 0;
+  return new Promise((resolve) => {
+    if (count <= 0) resolve();
+    for (const answer of answers) {
+      void answer.finally(() => {
+        if (++settled === count) resolve();
+      });
+    }
+  });
+}
+
+function statusTally(answers: readonly RawAnswer[]): string {
+  const counts = new Map<number, number>();
+  for (const a of answers) counts.set(a.status, (counts.get(a.status) ?? 0) + 1);
+  return [...counts].map(([status, n]) => `${status} x${n}`).join(', ');
+}
+
+/**
+ * The app listening on 127.0.0.1 (every 127.x address reaches it on Linux), so that a test can
+ * send from two source addresses: 127.0.0.1 and 127.0.0.2.
+ */
+async function listen(t: TestApp): Promise<string> {
+  const server = t.app.getHttpServer() as Server;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+describe('races: the failure throttle and the password-check queue under concurrency', () => {
+  const MAX_FAILURES = 10;
+
+  describe('concurrent wrong passwords for one user', () => {
+    let t: TestApp;
+    let base: string;
+    let superClient: TestClient;
+
+    before(async () => {
+      // One check at a time makes the window in which checks run concurrently long.
+      t = await startTestApp({
+        RATE_LIMIT_MAX_FAILURES: String(MAX_FAILURES),
+        PASSWORD_CHECK_CONCURRENCY: '1',
+      });
+      base = await listen(t);
+      superClient = await createSuperClient(t);
+    });
+    after(() => t.close());
+
+    it(`lets at most RATE_LIMIT_MAX_FAILURES of 50 concurrent logins fail: 10 x 401, then 429 before any hashing, the right password included`, async () => {
+      const user = await createUser(t);
+      const listAs = (password: string) =>
+        send(base, {
+          method: 'POST',
+          path: '/oauth2/token/list',
+          headers: {
+            Authorization: basicAuth(user.username, password),
+            'Content-Type': 'application/x-www-form-urlencoded',
+          },
+          body: new URLSearchParams({
+            super_client_id: superClient.client_id,
+            super_client_secret: superClient.client_secret ?? '',
+            token_type: 'access_token',
+          }).toString(),
+        });
+      const wrong = Array.from({ length: 49 }, (_, i) => listAs(`wrong-${i}`));
+      // The right password comes last, while the wrong ones are still being checked: once 39
+      // have been answered (refused at once with the throttle in place), ten are in the queue.
+      await settledCount(wrong, 49 - MAX_FAILURES);
+      const right = await listAs(user.password);
+      const answers = await Promise.all(wrong);
+      assert.equal(
+        answers.filter((a) => a.status === 401).length,
+        MAX_FAILURES,
+        statusTally(answers),
+      );
+      assert.equal(answers.filter((a) => a.status === 429).length, 49 - MAX_FAILURES);
+      for (const refused of answers.filter((a) => a.status === 429)) {
+        assert.match(String(refused.headers['retry-after']), /^\d+$/);
+      }
+      assert.equal(right.status, 429, `the right password after ${statusTally(answers)}`);
+      // Ten failures are counted: the right password is still refused for the window.
+      assert.equal((await listAs(user.password)).status, 429);
+    });
+  });
+
+  describe('a burst of 400 logins from one source', () => {
+    let t: TestApp;
+    let base: string;
+    let superClient: TestClient;
+    let confidential: TestClient;
+    let alice: TestUser;
+
+    before(async () => {
+      t = await startTestApp({
+        RATE_LIMIT_MAX_FAILURES: String(MAX_FAILURES),
+        REQUEST_TIMEOUT: '8s',
+      });
+      base = await listen(t);
+      superClient = await createSuperClient(t);
+      confidential = await createClient(t);
+      alice = await createUser(t);
+    });
+    after(() => t.close());
+
+    it('answers 401, 429 or an immediate 503 to each, counts every failed check, and lets another address log in meanwhile', async (context) => {
+      const authorizeAs = (n: number) =>
+        send(base, {
+          method: 'GET',
+          path: `/oauth2/authorize?response_type=code&scope=search&client_id=${confidential.client_id}`,
+          headers: { Authorization: basicAuth(`u${n}`, 'x') },
+        });
+      const burst = Array.from({ length: 400 }, (_, n) => authorizeAs(n));
+      // A legitimate login through the super client from another address, in the middle of it.
+      await settledCount(burst, 50);
+      const login = await send(
+        base,
+        {
+          method: 'POST',
+          path: '/oauth2/token',
+          headers: {
+            Authorization: clientBasic(superClient),
+            'Content-Type': 'application/x-www-form-urlencoded',
+          },
+          body: new URLSearchParams({
+            grant_type: 'password',
+            username: alice.username,
+            password: alice.password,
+          }).toString(),
+        },
+        '127.0.0.2',
+      );
+      const answers = await Promise.all(burst);
+      context.diagnostic(
+        `burst: ${statusTally(answers)}; the other address's login: ${login.status} in ${Math.round(login.ms)} ms`,
+      );
+      assert.equal(login.status, 200, JSON.stringify(login.body));
+
+      for (const answer of answers) {
+        assert.ok([401, 429, 503].includes(answer.status), statusTally(answers));
+        if (answer.status === 503) {
+          // Refused by the full queue, at once: never the answer given at REQUEST_TIMEOUT.
+          assert.equal(answer.body.error, 'temporarily_unavailable');
+          assert.match(String(answer.body.error_description), /passwords are being checked/);
+          assert.match(String(answer.headers['retry-after']), /^\d+$/);
+        }
+      }
+      // The source as a whole may fail ten times RATE_LIMIT_MAX_FAILURES checks in the window:
+      // every check that failed in the burst was counted, so exactly the rest are left.
+      const failed = answers.filter((a) => a.status === 401).length;
+      assert.ok(failed > 0 && failed <= 10 * MAX_FAILURES, statusTally(answers));
+      // Probes eight at a time (the queue holds them all): each fails until the limit is met.
+      let left = 0;
+      for (let n = 1000, blocked = false; !blocked; n += 8) {
+        const probes = await Promise.all(Array.from({ length: 8 }, (_, i) => authorizeAs(n + i)));
+        for (const probe of probes)
+          assert.ok([401, 429].includes(probe.status), String(probe.status));
+        left += probes.filter((p) => p.status === 401).length;
+        blocked = probes.some((p) => p.status === 429);
+      }
+      assert.equal(failed + left, 10 * MAX_FAILURES);
+    });
+  });
 });

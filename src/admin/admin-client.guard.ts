@@ -1,5 +1,6 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
-import type { FastifyRequest as Request } from 'fastify';
+import type { FastifyReply, FastifyRequest as Request } from 'fastify';
+import { callerOf } from '../throttling/caller';
 import { ClientAuthService } from '../auth/client-auth.service';
 
 /** Admin API routes: HTTP Basic with an admin client's credentials (SPEC §6). */
@@ -8,8 +9,12 @@ export class AdminClientGuard implements CanActivate {
   constructor(private readonly clientAuth: ClientAuthService) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<Request>();
-    await this.clientAuth.authenticateAdminClient(request.headers.authorization);
+    const http = context.switchToHttp();
+    const request = http.getRequest<Request>();
+    await this.clientAuth.authenticateAdminClient(
+      callerOf(request, http.getResponse<FastifyReply>()),
+      request.headers.authorization,
+    );
     return true;
   }
 }

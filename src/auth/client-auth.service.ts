@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { Client } from '../clients/client.entity';
 import { ClientRepository } from '../clients/client.repository';
 import { OAuthError } from '../common/oauth-error';
+import type { Caller } from '../throttling/caller';
+import { FailureThrottle } from '../throttling/failure-throttle.service';
 import { decodeBasicCredentials, parseAuthorizationHeader } from './basic-credentials';
 import { constantTimeEquals, digestSecret, UNMATCHABLE_DIGEST } from './secrets';
 
@@ -10,6 +12,7 @@ const CLIENT_AUTH_FAILED = 'Client authentication failed.';
 
 /** Client credentials as an OAuth endpoint received them. */
 export interface PresentedClientCredentials {
+  caller: Caller;
   authorization?: string;
   clientId?: string;
   clientSecret?: string;
@@ -17,18 +20,24 @@ export interface PresentedClientCredentials {
 
 @Injectable()
 export class ClientAuthService {
-  constructor(private readonly clients: ClientRepository) {}
+  constructor(
+    private readonly clients: ClientRepository,
+    private readonly throttle: FailureThrottle,
+  ) {}
 
   /**
    * Super-client authentication by form fields (SPEC §2): missing → 400, unknown or wrong
    * secret → 401 with one description for both, a real client that is not super → 403.
    */
-  async authenticateSuperClient(clientId?: string, clientSecret?: string): Promise<Client> {
+  async authenticateSuperClient(
+    caller: Caller,
+    clientId?: string,
+    clientSecret?: string,
+  ): Promise<Client> {
     if (!clientId || !clientSecret) {
       throw OAuthError.invalidRequest('super_client_id and super_client_secret are required.');
     }
-    const client = await this.verify(clientId, clientSecret);
-    if (!client) throw OAuthError.invalidClient(CLIENT_AUTH_FAILED).countsAsFailureOf(clientId);
+    const client = await this.verify(caller, clientId, clientSecret);
     if (!client.isSuper) {
       throw new OAuthError(403, 'unauthorized_client', 'The client is not a super client.');
     }
@@ -39,14 +48,15 @@ export class ClientAuthService {
    * Admin API authentication (SPEC §6): HTTP Basic with an admin client's credentials. Bad or
    * missing credentials → 401 with a Basic challenge; a real client without the flag → 403.
    */
-  async authenticateAdminClient(authorization: string | undefined): Promise<Client> {
+  async authenticateAdminClient(
+    caller: Caller,
+    authorization: string | undefined,
+  ): Promise<Client> {
     const header = parseAuthorizationHeader(authorization);
     const decoded =
       header?.scheme === 'basic' ? decodeBasicCredentials(header.credentials) : undefined;
-    if (!decoded) throw OAuthError.invalidClient(CLIENT_AUTH_FAILED, true);
-    const client = await this.verify(decoded.user, decoded.password);
-    if (!client)
-      throw OAuthError.invalidClient(CLIENT_AUTH_FAILED, true).countsAsFailureOf(decoded.user);
+    if (!decoded) throw OAuthError.invalidClient(CLIENT_AUTH_FAILED);
+    const client = await this.verify(caller, decoded.user, decoded.password);
     if (!client.isAdmin) {
       throw new OAuthError(403, 'unauthorized_client', 'The client is not an admin client.');
     }
@@ -72,12 +82,9 @@ export class ClientAuthService {
         secret === undefined ||
         (presented.clientId !== undefined && presented.clientId !== clientId)
       ) {
-        throw OAuthError.invalidClient(CLIENT_AUTH_FAILED, true);
+        throw OAuthError.invalidClient(CLIENT_AUTH_FAILED);
       }
-      const client = await this.verify(clientId, secret);
-      if (!client)
-        throw OAuthError.invalidClient(CLIENT_AUTH_FAILED, true).countsAsFailureOf(clientId);
-      return client;
+      return this.verify(presented.caller, clientId, secret);
     }
     if (!presented.clientId) {
       throw OAuthError.invalidClient('Client authentication is required.');
@@ -87,21 +94,27 @@ export class ClientAuthService {
       if (!client || client.type !== 'PUBLIC') throw OAuthError.invalidClient(CLIENT_AUTH_FAILED);
       return client;
     }
-    const client = await this.verify(presented.clientId, presented.clientSecret);
-    if (!client)
-      throw OAuthError.invalidClient(CLIENT_AUTH_FAILED).countsAsFailureOf(presented.clientId);
-    return client;
+    return this.verify(presented.caller, presented.clientId, presented.clientSecret);
   }
 
-  /** The confidential client with this id and secret, or null. Constant time in the secret. */
-  private async verify(clientId: string, secret: string): Promise<Client | null> {
-    const client = await this.clients.findById(clientId);
-    // Compare even when the client is unknown or public, so timing tells nothing.
-    const matches = constantTimeEquals(
-      digestSecret(secret),
-      client?.secretDigest ?? UNMATCHABLE_DIGEST,
-    );
-    return client && client.secretDigest !== null && matches ? client : null;
+  /**
+   * The confidential client with this id and secret, or 401 invalid_client, one description
+   * for an unknown client and a wrong secret. Constant time in the secret; the failure is
+   * reserved with the throttle before the check (FailureThrottle.attempt).
+   */
+  private async verify(caller: Caller, clientId: string, secret: string): Promise<Client> {
+    const client = await this.throttle.attempt(caller, clientId, async () => {
+      const found = await this.clients.findById(clientId);
+      // Compare even when the client is unknown or public, so timing tells nothing.
+      const matches = constantTimeEquals(
+        digestSecret(secret),
+        found?.secretDigest ?? UNMATCHABLE_DIGEST,
+      );
+      return found && found.secretDigest !== null && matches ? found : null;
+    });
+    if (!client)
+      throw OAuthError.invalidClient(CLIENT_AUTH_FAILED).countsAsFailureOf(clientId, true);
+    return client;
   }
 }
 

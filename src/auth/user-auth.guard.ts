@@ -8,7 +8,8 @@ import {
   UseGuards,
   UseInterceptors,
 } from '@nestjs/common';
-import type { FastifyRequest as Request } from 'fastify';
+import type { FastifyReply, FastifyRequest as Request } from 'fastify';
+import { callerOf } from '../throttling/caller';
 import type { AuthenticatedUser } from './authenticated-user';
 import { BearerUseInterceptor } from './bearer-use.interceptor';
 import { UserAuthService } from './user-auth.service';
@@ -24,8 +25,12 @@ export class UserAuthGuard implements CanActivate {
   constructor(private readonly userAuth: UserAuthService) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<RequestWithUser>();
-    request.user = await this.userAuth.authenticate(request.headers.authorization);
+    const http = context.switchToHttp();
+    const request = http.getRequest<RequestWithUser>();
+    request.user = await this.userAuth.authenticate(
+      request.headers.authorization,
+      callerOf(request, http.getResponse<FastifyReply>()),
+    );
     return true;
   }
 }

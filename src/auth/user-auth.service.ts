@@ -1,11 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { OAuthError } from '../common/oauth-error';
+import type { Caller } from '../throttling/caller';
+import { FailureThrottle } from '../throttling/failure-throttle.service';
+import { BEARER_IDENTITY } from '../throttling/throttle.guard';
 import { TokenRepository } from '../tokens/token.repository';
-import { UsersService } from '../users/users.service';
+import type { User } from '../users/user.entity';
+import { isValidUsername, UsersService } from '../users/users.service';
 import type { AuthenticatedUser } from './authenticated-user';
 import { decodeBasicCredentials, parseAuthorizationHeader } from './basic-credentials';
-import { BEARER_IDENTITY } from '../throttling/throttle.guard';
 import { digestSecret, SECRET_PREFIX } from './secrets';
+
+const WRONG_PASSWORD = 'The username or password is wrong.';
 
 /**
  * Establishes the user behind a super-client request from its `Authorization` header
@@ -16,9 +21,22 @@ export class UserAuthService {
   constructor(
     private readonly tokens: TokenRepository,
     private readonly users: UsersService,
+    private readonly throttle: FailureThrottle,
   ) {}
 
-  async authenticate(header: string | undefined): Promise<AuthenticatedUser> {
+  /**
+   * Checks a user's password (Basic here, and the password grant): a name that cannot be a
+   * username is refused before any lookup or hashing; otherwise the failure is reserved with
+   * the throttle before the check (429 past the limit). The user, or null when wrong.
+   */
+  checkPassword(caller: Caller, username: string, password: string): Promise<User | null> {
+    if (!isValidUsername(username)) return Promise.resolve(null);
+    return this.throttle.attempt(caller, username, () =>
+      this.users.verifyCredentials(username, password, caller),
+    );
+  }
+
+  async authenticate(header: string | undefined, caller: Caller): Promise<AuthenticatedUser> {
     const parsed = parseAuthorizationHeader(header);
     if (!parsed) {
       throw OAuthError.invalidToken('User authentication is required (Bearer or Basic).');
@@ -27,7 +45,7 @@ export class UserAuthService {
       case 'bearer':
         return this.authenticateBearer(parsed.credentials);
       case 'basic':
-        return this.authenticateBasic(parsed.credentials);
+        return this.authenticateBasic(parsed.credentials, caller);
       case 'other':
         throw OAuthError.invalidToken('Only the Bearer and Basic schemes are supported.');
     }
@@ -66,14 +84,13 @@ export class UserAuthService {
     };
   }
 
-  private async authenticateBasic(credentials: string): Promise<AuthenticatedUser> {
+  private async authenticateBasic(credentials: string, caller: Caller): Promise<AuthenticatedUser> {
     const decoded = decodeBasicCredentials(credentials);
-    if (!decoded) throw OAuthError.invalidToken('The username or password is wrong.');
-    if (!(await this.users.verifyCredentials(decoded.user, decoded.password))) {
-      throw OAuthError.invalidToken('The username or password is wrong.').countsAsFailureOf(
-        decoded.user,
-      );
+    if (!decoded) throw OAuthError.invalidToken(WRONG_PASSWORD, 'Basic');
+    const user = await this.checkPassword(caller, decoded.user, decoded.password);
+    if (!user) {
+      throw OAuthError.invalidToken(WRONG_PASSWORD, 'Basic').countsAsFailureOf(decoded.user, true);
     }
-    return { username: decoded.user, authenticatedAt: new Date() };
+    return { username: user.username, authenticatedAt: new Date() };
   }
 }

@@ -6,6 +6,13 @@ import { Client } from './client.entity';
 import { CLIENT_ALIAS, CLIENT_BY_ID, CLIENT_COLUMNS } from './client.sql';
 
 /**
+ * What a client id can look like (generated ids are letters and digits; older ones base64url).
+ * Anything else names no client and is not looked up: MySQL/MariaDB compare `utf8mb4_bin`
+ * with PAD SPACE, where `abc ` would find `abc`.
+ */
+const CLIENT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
  * The only code that reads or writes the `clients` table. findById, on every client
  * authentication, sends a fixed statement through RawSql; the rest uses TypeORM.
  */
@@ -21,6 +28,7 @@ export class ClientRepository {
   }
 
   async findById(id: string): Promise<Client | null> {
+    if (!CLIENT_ID_PATTERN.test(id)) return null;
     const [row] = await this.sql.select(CLIENT_BY_ID, [id]);
     return row ? this.readClient(row) : null;
   }

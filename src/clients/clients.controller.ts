@@ -27,6 +27,7 @@ import {
   type ClientInfo,
   type RegisteredClient,
 } from './clients.service';
+import { type Caller, RequestCaller } from '../throttling/caller';
 
 /**
  * Client services (SPEC §4, §6). The `:client_id` route is declared last so that it cannot
@@ -83,10 +84,15 @@ export class ClientsController {
     'filter_by missing or unknown',
   ])
   async list(
+    @RequestCaller() caller: Caller,
     @CurrentUser() user: AuthenticatedUser,
     @Body() form: ClientListRequestDto,
   ): Promise<ClientInfo[]> {
-    await this.clientAuth.authenticateSuperClient(form.super_client_id, form.super_client_secret);
+    await this.clientAuth.authenticateSuperClient(
+      caller,
+      form.super_client_id,
+      form.super_client_secret,
+    );
     const filter = CLIENT_LIST_FILTERS.find((f) => f === form.filter_by);
     if (!filter)
       throw OAuthError.invalidRequest('filter_by must be owned_only or authorized_only.');
@@ -142,11 +148,16 @@ export class ClientsController {
   @ApiOkResponse({ type: ClientInfoDto })
   @ApiErrors(...USER_AUTH_ERRORS, ...SUPER_CLIENT_ERRORS, [404, 'not_found', 'unknown client'])
   async info(
+    @RequestCaller() caller: Caller,
     @CurrentUser() user: AuthenticatedUser,
     @Param('client_id') clientId: string,
     @Body() form: SuperClientFormDto,
   ): Promise<ClientInfo> {
-    await this.clientAuth.authenticateSuperClient(form.super_client_id, form.super_client_secret);
+    await this.clientAuth.authenticateSuperClient(
+      caller,
+      form.super_client_id,
+      form.super_client_secret,
+    );
     return this.clients.info(clientId, user.username);
   }
 }

@@ -1,7 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FailureThrottle } from '../throttling/failure-throttle.service';
-import { BEARER_IDENTITY, requestSource } from '../throttling/throttle.guard';
+import { requestSource } from '../throttling/caller';
+import { BEARER_IDENTITY } from '../throttling/throttle.guard';
 import { MetricsService } from '../observability/metrics.service';
 import { OAuthError, type OAuthErrorCode } from './oauth-error';
 
@@ -161,16 +162,19 @@ export class OAuthErrorFilter implements ExceptionFilter {
   async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
-    if (isAnswered(reply)) return;
     const error = toOAuthError(exception, this.logger, reply);
+    // A failed credential counts even when the request was answered already (a 503 at
+    // REQUEST_TIMEOUT): a timeout must not be a free guess.
     if (error.failedCredential !== undefined) {
       this.metrics.authenticationFailures.inc({ kind: failureKind(error) });
-      // Counted before answering, so a client cannot outrun its own count.
-      await this.throttle.recordFailure(
-        requestSource(http.getRequest<FastifyRequest>()),
-        error.failedCredential,
-      );
+      if (!error.failureCounted) {
+        // Counted before answering, so a client cannot outrun its own count.
+        await this.throttle.recordFailure(
+          requestSource(http.getRequest<FastifyRequest>()),
+          error.failedCredential,
+        );
+      }
     }
-    sendOAuthError(reply, error);
+    if (!isAnswered(reply)) sendOAuthError(reply, error);
   }
 }

@@ -25,9 +25,11 @@ export type OAuthErrorCode =
 export class OAuthError extends Error {
   /**
    * Set when a presented secret, password or bearer token was wrong: the identity it was
-   * presented for, counted by the brute-force throttle (SPEC §2).
+   * presented for, counted by the brute-force throttle (SPEC §2) and in the metrics.
    */
   failedCredential?: string;
+  /** True when FailureThrottle.attempt already counted the failure (it reserved it). */
+  failureCounted = false;
 
   constructor(
     readonly status: number,
@@ -38,9 +40,13 @@ export class OAuthError extends Error {
     super(`${code}: ${description}`);
   }
 
-  /** Marks this error as a failed credential check of `identity`. */
-  countsAsFailureOf(identity: string): this {
+  /**
+   * Marks this error as a failed credential check of `identity`; `counted` when the check ran
+   * through FailureThrottle.attempt, which counted it already.
+   */
+  countsAsFailureOf(identity: string, counted = false): this {
     this.failedCredential = identity;
+    this.failureCounted = counted;
     return this;
   }
 
@@ -56,10 +62,13 @@ export class OAuthError extends Error {
     return new OAuthError(400, 'invalid_scope', description);
   }
 
-  /** A user credential (Bearer or Basic) that is missing or not accepted (RFC 6750 §3.1). */
-  static invalidToken(description: string): OAuthError {
+  /**
+   * A user credential that is missing or not accepted (RFC 6750 §3.1). The challenge names the
+   * scheme the caller used (RFC 9110 §11.6.1): Basic after a failed Basic login, else Bearer.
+   */
+  static invalidToken(description: string, scheme: 'Bearer' | 'Basic' = 'Bearer'): OAuthError {
     return new OAuthError(401, 'invalid_token', description, {
-      'WWW-Authenticate': 'Bearer realm="tokenvakt"',
+      'WWW-Authenticate': `${scheme} realm="tokenvakt"`,
     });
   }
 
@@ -69,14 +78,14 @@ export class OAuthError extends Error {
     });
   }
 
-  /** Client authentication failed (RFC 6749 §5.2); Basic callers are told to retry Basic. */
-  static invalidClient(description: string, usedBasic = false): OAuthError {
-    return new OAuthError(
-      401,
-      'invalid_client',
-      description,
-      usedBasic ? { 'WWW-Authenticate': 'Basic realm="tokenvakt"' } : {},
-    );
+  /**
+   * Client authentication failed (RFC 6749 §5.2). Every 401 carries a challenge (RFC 9110
+   * §15.5.2), also when the credentials came in the form body: client secrets are Basic's.
+   */
+  static invalidClient(description: string): OAuthError {
+    return new OAuthError(401, 'invalid_client', description, {
+      'WWW-Authenticate': 'Basic realm="tokenvakt"',
+    });
   }
 
   static notFound(description: string): OAuthError {

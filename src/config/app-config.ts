@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+
 /**
  * tokenvakt's configuration: read from the environment once at start-up, validated, and then
  * passed around as a plain immutable object (SPEC §8). A bad value stops start-up with one
@@ -49,6 +51,10 @@ export interface AppConfig {
    * covers waiting for a pooled connection while the database stalls.
    */
   readonly requestTimeout: number;
+  /** Password checks (scrypt) run at once; the rest wait in a bounded, fair queue. */
+  readonly passwordCheckConcurrency: number;
+  /** Password checks that may wait; past that, 503 at once. */
+  readonly passwordCheckQueue: number;
 }
 
 export class ConfigError extends Error {
@@ -211,6 +217,15 @@ function parseBoolean(variable: string, raw: string): boolean {
   throw new ConfigError(variable, `expected true or false, got "${raw}"`);
 }
 
+/**
+ * scrypt runs on libuv's thread pool (UV_THREADPOOL_SIZE, 4 by default), which DNS lookups and
+ * file access need too: by default one check per CPU, leaving at least one pool thread free.
+ */
+function defaultPasswordCheckConcurrency(env: Environment): number {
+  const poolSize = Number(env.UV_THREADPOOL_SIZE) || 4;
+  return Math.max(1, Math.min(availableParallelism(), poolSize - 1));
+}
+
 export type Environment = Readonly<Record<string, string | undefined>>;
 
 /** Builds the configuration from environment variables; throws ConfigError on the first bad one. */
@@ -263,6 +278,18 @@ export function loadConfig(env: Environment): AppConfig {
         ? 0
         : parseDuration('DATABASE_QUERY_TIMEOUT', value('DATABASE_QUERY_TIMEOUT', '5s')),
     requestTimeout: parseDuration('REQUEST_TIMEOUT', value('REQUEST_TIMEOUT', '10s')),
+    passwordCheckConcurrency: parseInteger(
+      'PASSWORD_CHECK_CONCURRENCY',
+      value('PASSWORD_CHECK_CONCURRENCY', String(defaultPasswordCheckConcurrency(env))),
+      1,
+      1024,
+    ),
+    passwordCheckQueue: parseInteger(
+      'PASSWORD_CHECK_QUEUE',
+      value('PASSWORD_CHECK_QUEUE', '32'),
+      0,
+      100_000,
+    ),
   };
 }
 

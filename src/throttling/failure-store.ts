@@ -10,24 +10,47 @@ export interface FailureCount {
 
 /**
  * Where failed-credential counts live: in memory for one instance, or in Redis so that all
- * instances behind a load balancer share them. A key's window starts at its first failure.
+ * instances behind a load balancer share them. A key's window starts at its first count.
+ * `increment` is atomic and answers the counts after it, so a check can reserve its failure
+ * before it runs and concurrent checks cannot all see the same old count.
  */
 export interface FailureStore {
-  increment(keys: readonly string[], windowMs: number): Promise<void>;
+  /** Adds one to each key and returns each key's count after that. */
+  increment(keys: readonly string[], windowMs: number): Promise<FailureCount[]>;
+  /** Takes one back from each key (a reserved check that did not fail); 0 ends a window. */
+  decrement(keys: readonly string[]): Promise<void>;
   read(keys: readonly string[]): Promise<FailureCount[]>;
   close(): Promise<void>;
 }
 
+const NOTHING: FailureCount = { count: 0, resetInMs: 0 };
+
+/** How often at most the memory store sweeps ended windows out of its map. */
+const SWEEP_INTERVAL_MS = 10_000;
+
 export class MemoryFailureStore implements FailureStore {
   private readonly counts = new Map<string, { count: number; resetAt: number }>();
+  private nextSweep = 0;
 
-  increment(keys: readonly string[], windowMs: number): Promise<void> {
+  increment(keys: readonly string[], windowMs: number): Promise<FailureCount[]> {
     const now = Date.now();
     this.sweep(now);
+    return Promise.resolve(
+      keys.map((key) => {
+        let entry = this.counts.get(key);
+        if (entry && entry.resetAt > now) entry.count += 1;
+        else this.counts.set(key, (entry = { count: 1, resetAt: now + windowMs }));
+        return { count: entry.count, resetInMs: entry.resetAt - now };
+      }),
+    );
+  }
+
+  decrement(keys: readonly string[]): Promise<void> {
     for (const key of keys) {
       const entry = this.counts.get(key);
-      if (entry && entry.resetAt > now) entry.count += 1;
-      else this.counts.set(key, { count: 1, resetAt: now + windowMs });
+      if (entry === undefined) continue;
+      entry.count -= 1;
+      if (entry.count <= 0) this.counts.delete(key);
     }
     return Promise.resolve();
   }
@@ -39,7 +62,7 @@ export class MemoryFailureStore implements FailureStore {
         const entry = this.counts.get(key);
         return entry && entry.resetAt > now
           ? { count: entry.count, resetInMs: entry.resetAt - now }
-          : { count: 0, resetInMs: 0 };
+          : NOTHING;
       }),
     );
   }
@@ -49,27 +72,65 @@ export class MemoryFailureStore implements FailureStore {
     return Promise.resolve();
   }
 
-  /** Drops ended windows once the map grows, so an attacker cannot grow it without bound. */
+  /**
+   * Drops ended windows, so an attacker cannot grow the map without bound. At most every ten
+   * seconds and only once the map is big: a full scan on every failure would itself be a
+   * denial of service once an attacker has sprayed many names.
+   */
   private sweep(now: number): void {
-    if (this.counts.size < 10_000) return;
+    if (this.counts.size < 10_000 || now < this.nextSweep) return;
+    this.nextSweep = now + SWEEP_INTERVAL_MS;
     for (const [key, entry] of this.counts) if (entry.resetAt <= now) this.counts.delete(key);
   }
 }
 
+/**
+ * Both scripts run atomically in Redis. INCREMENT starts a key's window (PEXPIRE) at its first
+ * count and never extends it; DECREMENT never creates a key and deletes one that reaches 0.
+ */
+const INCREMENT_SCRIPT = `
+local result = {}
+for i, key in ipairs(KEYS) do
+  local count = redis.call('INCR', key)
+  if redis.call('PTTL', key) < 0 then redis.call('PEXPIRE', key, ARGV[1]) end
+  result[2 * i - 1] = count
+  result[2 * i] = redis.call('PTTL', key)
+end
+return result`;
+
+const DECREMENT_SCRIPT = `
+for _, key in ipairs(KEYS) do
+  if redis.call('EXISTS', key) == 1 and redis.call('DECR', key) <= 0 then
+    redis.call('DEL', key)
+  end
+end
+return 0`;
+
+type FailureScripts = Redis & {
+  incrementFailures(
+    numberOfKeys: number,
+    ...keysThenWindow: Array<string | number>
+  ): Promise<number[]>;
+  decrementFailures(numberOfKeys: number, ...keys: string[]): Promise<number>;
+};
+
 export class RedisFailureStore implements FailureStore {
-  private readonly redis: Redis;
+  private readonly redis: FailureScripts;
   private readonly logger = new Logger('RedisFailureStore');
   private lastWarning = 0;
 
   constructor(url: string) {
     // While Redis is unreachable, commands fail at once instead of queueing: a login must not
     // wait on the throttle's store.
-    this.redis = new Redis(url, {
+    const redis = new Redis(url, {
       lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       connectTimeout: 1000,
     });
+    redis.defineCommand('incrementFailures', { lua: INCREMENT_SCRIPT });
+    redis.defineCommand('decrementFailures', { lua: DECREMENT_SCRIPT });
+    this.redis = redis as FailureScripts;
     this.redis.on('error', (error: Error) => this.warn(`Redis: ${error.message}`));
     this.redis.connect().catch(() => undefined);
   }
@@ -81,11 +142,17 @@ export class RedisFailureStore implements FailureStore {
     this.logger.warn(message);
   }
 
-  async increment(keys: readonly string[], windowMs: number): Promise<void> {
-    const pipeline = this.redis.multi();
-    // INCR then PEXPIRE ... NX: the window is set by the first failure and not extended.
-    for (const key of keys) pipeline.incr(key).pexpire(key, windowMs, 'NX');
-    await pipeline.exec();
+  async increment(keys: readonly string[], windowMs: number): Promise<FailureCount[]> {
+    if (keys.length === 0) return [];
+    const replies = await this.redis.incrementFailures(keys.length, ...keys, windowMs);
+    return keys.map((_, i) => ({
+      count: Number(replies[2 * i] ?? 0),
+      resetInMs: Math.max(0, Number(replies[2 * i + 1] ?? 0)),
+    }));
+  }
+
+  async decrement(keys: readonly string[]): Promise<void> {
+    if (keys.length > 0) await this.redis.decrementFailures(keys.length, ...keys);
   }
 
   async read(keys: readonly string[]): Promise<FailureCount[]> {

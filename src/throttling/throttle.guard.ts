@@ -1,6 +1,7 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest as Request } from 'fastify';
 import { decodeBasicCredentials, parseAuthorizationHeader } from '../auth/basic-credentials';
+import { requestSource } from './caller';
 import { FailureThrottle } from './failure-throttle.service';
 
 /** The form fields that name whom a request authenticates as. */
@@ -11,8 +12,9 @@ export const BEARER_IDENTITY = 'bearer';
 
 /**
  * Runs before every route: refuses a request whose source is blocked for one of the
- * identities it presents (FailureThrottle). The failures themselves are recorded by the
- * exception filter, which sees which credential failed.
+ * identities it presents (FailureThrottle), before any work is done for it. Password and
+ * secret checks reserve their failures themselves (FailureThrottle.attempt); an unknown bearer
+ * token is recorded by the exception filter.
  */
 @Injectable()
 export class ThrottleGuard implements CanActivate {
@@ -24,10 +26,6 @@ export class ThrottleGuard implements CanActivate {
     await this.throttle.assertNotBlocked(requestSource(request), presentedIdentities(request));
     return true;
   }
-}
-
-export function requestSource(request: Request): string {
-  return request.ip ?? request.socket.remoteAddress ?? 'unknown';
 }
 
 function presentedIdentities(request: Request): string[] {

@@ -8,6 +8,7 @@ import { OAuthError } from '../common/oauth-error';
 import { NoStore, oauth2Routes } from '../common/oauth2-routes';
 import { RevokeRequestDto } from './revocation.dto';
 import { TokenService, type IntrospectionResponse } from './token.service';
+import { type Caller, RequestCaller } from '../throttling/caller';
 
 @Controller(oauth2Routes())
 @UseGuards(FormBodyGuard)
@@ -32,10 +33,12 @@ export class IntrospectionController {
     [415, 'unsupported_media_type', 'not form-encoded'],
   )
   async introspect(
+    @RequestCaller() caller: Caller,
     @Headers('authorization') authorization: string | undefined,
     @Body() form: RevokeRequestDto,
   ): Promise<IntrospectionResponse> {
     const client = await this.clientAuth.authenticateAtEndpoint({
+      caller,
       authorization,
       clientId: form.client_id,
       clientSecret: form.client_secret,

@@ -16,6 +16,7 @@ import { OAuthError } from '../common/oauth-error';
 import { oauth2Routes } from '../common/oauth2-routes';
 import { RevokeRequestDto, SuperRevokeRequestDto } from './revocation.dto';
 import { TokenService } from './token.service';
+import { type Caller, RequestCaller } from '../throttling/caller';
 
 @Controller(oauth2Routes('revoke'))
 @UseGuards(FormBodyGuard)
@@ -43,10 +44,12 @@ export class RevocationController {
     [415, 'unsupported_media_type', 'not form-encoded'],
   )
   async revoke(
+    @RequestCaller() caller: Caller,
     @Headers('authorization') authorization: string | undefined,
     @Body() form: RevokeRequestDto,
   ): Promise<void> {
     const client = await this.clientAuth.authenticateAtEndpoint({
+      caller,
       authorization,
       clientId: form.client_id,
       clientSecret: form.client_secret,
@@ -67,10 +70,15 @@ export class RevocationController {
   @ApiOkResponse({ description: "Empty body; another user's or an unknown token changes nothing" })
   @ApiErrors(...USER_AUTH_ERRORS, ...SUPER_CLIENT_ERRORS, [400, 'invalid_request', 'token missing'])
   async revokeForUser(
+    @RequestCaller() caller: Caller,
     @CurrentUser() user: AuthenticatedUser,
     @Body() form: SuperRevokeRequestDto,
   ): Promise<void> {
-    await this.clientAuth.authenticateSuperClient(form.super_client_id, form.super_client_secret);
+    await this.clientAuth.authenticateSuperClient(
+      caller,
+      form.super_client_id,
+      form.super_client_secret,
+    );
     if (!form.token) throw OAuthError.invalidRequest('token is required.');
     await this.tokens.revokeOwnToken(user.username, form.token);
   }
@@ -90,10 +98,15 @@ export class RevocationController {
     'client_id missing or names no client',
   ])
   async revokeAllForClient(
+    @RequestCaller() caller: Caller,
     @CurrentUser() user: AuthenticatedUser,
     @Body() form: SuperRevokeRequestDto,
   ): Promise<void> {
-    await this.clientAuth.authenticateSuperClient(form.super_client_id, form.super_client_secret);
+    await this.clientAuth.authenticateSuperClient(
+      caller,
+      form.super_client_id,
+      form.super_client_secret,
+    );
     if (!form.client_id) throw OAuthError.invalidRequest('client_id is required.');
     await this.clients.requireExisting(form.client_id);
     await this.tokens.revokeForUserAndClient(user.username, form.client_id);

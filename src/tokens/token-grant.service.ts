@@ -3,13 +3,14 @@ import { DataSource } from 'typeorm';
 import { transactionRetryingLockConflicts } from '../database/lock-conflicts';
 import { digestSecret, SECRET_PREFIX } from '../auth/secrets';
 import { ALL_SCOPE } from '../config/app-config';
+import { UserAuthService } from '../auth/user-auth.service';
 import { parseScope, ScopePolicy } from '../auth/scope-policy';
 import { AuthorizationCodeRepository } from '../authorization/authorization-code.repository';
 import { verifyS256 } from '../authorization/pkce';
 import type { Client } from '../clients/client.entity';
 import { OAuthError } from '../common/oauth-error';
 import { MetricsService } from '../observability/metrics.service';
-import { UsersService } from '../users/users.service';
+import type { Caller } from '../throttling/caller';
 import type { TokenRequestDto } from './token-request.dto';
 import { TokenRepository } from './token.repository';
 import { TokenService, type IssuedTokens } from './token.service';
@@ -24,20 +25,20 @@ export class TokenGrantService {
     private readonly tokenService: TokenService,
     private readonly tokens: TokenRepository,
     private readonly codes: AuthorizationCodeRepository,
-    private readonly users: UsersService,
+    private readonly userAuth: UserAuthService,
     private readonly scopes: ScopePolicy,
     private readonly dataSource: DataSource,
     private readonly metrics: MetricsService,
   ) {}
 
-  grant(client: Client, form: TokenRequestDto): Promise<IssuedTokens> {
+  grant(client: Client, form: TokenRequestDto, caller: Caller): Promise<IssuedTokens> {
     switch (form.grant_type) {
       case 'authorization_code':
         return this.authorizationCode(client, form);
       case 'refresh_token':
         return this.refreshToken(client, form);
       case 'password':
-        return this.password(client, form);
+        return this.password(client, form, caller);
       case 'client_credentials':
         return this.clientCredentials(client, form);
       case undefined:
@@ -159,7 +160,11 @@ export class TokenGrantService {
   }
 
   /** RFC 6749 §4.3, for first-party super clients only (SPEC §5). */
-  private async password(client: Client, form: TokenRequestDto): Promise<IssuedTokens> {
+  private async password(
+    client: Client,
+    form: TokenRequestDto,
+    caller: Caller,
+  ): Promise<IssuedTokens> {
     if (!client.isSuper) {
       throw new OAuthError(
         400,
@@ -170,9 +175,11 @@ export class TokenGrantService {
     if (!form.username || form.password === undefined) {
       throw OAuthError.invalidRequest('username and password are required.');
     }
-    if (!(await this.users.verifyCredentials(form.username, form.password))) {
+    const user = await this.userAuth.checkPassword(caller, form.username, form.password);
+    if (!user) {
       throw OAuthError.invalidGrant('The username or password is wrong.').countsAsFailureOf(
         form.username,
+        true,
       );
     }
     const scopes =
@@ -180,7 +187,7 @@ export class TokenGrantService {
     return this.tokenService.issue({
       grantType: 'password',
       client,
-      username: form.username,
+      username: user.username,
       scopes,
       familyId: this.tokenService.newFamilyId(),
       userAuthenticatedAt: new Date(),

@@ -23,6 +23,7 @@ import { NoStore, oauth2Routes } from '../common/oauth2-routes';
 import { parsePaging, parseTokenType } from './token-list-paging';
 import { TokenCountDto, TokenListEntryDto, TokenListRequestDto } from './token-list.dto';
 import { TokenService, toTokenListEntry, type TokenListEntry } from './token.service';
+import { type Caller, RequestCaller } from '../throttling/caller';
 
 /** POST /oauth2/token/list: a super client lists the user's live tokens (SPEC §3). */
 @Controller(oauth2Routes('token'))
@@ -62,6 +63,7 @@ export class TokenListController {
     [400, 'invalid_request', 'start, max_results or counts_only malformed or out of range'],
   )
   async list(
+    @RequestCaller() caller: Caller,
     @CurrentUser() user: AuthenticatedUser,
     @Body() form: TokenListRequestDto,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -69,6 +71,7 @@ export class TokenListController {
     // SPEC §3's order of checks: user (guard), token_type, super client, client_id, paging.
     const type = parseTokenType(form.token_type);
     const superClient = await this.clientAuth.authenticateSuperClient(
+      caller,
       form.super_client_id,
       form.super_client_secret,
     );

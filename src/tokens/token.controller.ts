@@ -7,6 +7,7 @@ import { NoStore, oauth2Routes } from '../common/oauth2-routes';
 import { TokenGrantService } from './token-grant.service';
 import { TokenRequestDto, TokenResponseDto } from './token-request.dto';
 import type { IssuedTokens } from './token.service';
+import { type Caller, RequestCaller } from '../throttling/caller';
 
 /** POST /oauth2/token (RFC 6749 §3.2). Errors are 4xx, never an error inside a 200. */
 @Controller(oauth2Routes())
@@ -50,14 +51,16 @@ export class TokenController {
     [429, 'too_many_requests', 'too many failed credential checks from this source'],
   )
   async token(
+    @RequestCaller() caller: Caller,
     @Headers('authorization') authorization: string | undefined,
     @Body() form: TokenRequestDto,
   ): Promise<IssuedTokens> {
     const client = await this.clientAuth.authenticateAtEndpoint({
+      caller,
       authorization,
       clientId: form.client_id,
       clientSecret: form.client_secret,
     });
-    return this.grants.grant(client, form);
+    return this.grants.grant(client, form, caller);
   }
 }

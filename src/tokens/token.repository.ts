@@ -18,6 +18,12 @@ import {
 
 const LAST_USED_RESOLUTION_MS = 60_000;
 
+/**
+ * Handles are base64url ids; anything else names no token and is not looked up (MySQL/MariaDB
+ * compare with PAD SPACE: `abc ` would find `abc`).
+ */
+const HANDLE_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+
 /** The row key of the joined client's id: null when a token's client is gone. */
 const JOINED_CLIENT_ID = `${CLIENT_ALIAS}_id`;
 
@@ -158,6 +164,7 @@ export class TokenRepository {
    * statement, so no lookup comes first. True when this call revoked anything.
    */
   async revokeByHandleIfOwnedBy(username: string, handle: string, now: Date): Promise<boolean> {
+    if (!HANDLE_PATTERN.test(handle)) return false;
     const params = [this.value.revokedAt(now), handle, username, handle, username];
     return (await this.revoke(REVOKE.ownedWithIssued, params)) > 0;
   }

@@ -1,13 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { OAuthError } from '../common/oauth-error';
+import type { Caller } from '../throttling/caller';
 import { TokenRepository } from '../tokens/token.repository';
+import { PasswordCheckQueue } from './password-check-queue';
 import { hashPassword, verifyPassword } from './password-hasher';
+import type { User } from './user.entity';
 import { UserRepository } from './user.repository';
 
 /** Usernames become token subjects and Basic credentials, so no ':' or white space. */
 const USERNAME_PATTERN = /^[\p{L}\p{N}._@+-]{1,100}$/u;
 const MAX_PASSWORD_LENGTH = 1024;
+
+/**
+ * Whether a name can be a username at all. Checked before any lookup: MySQL/MariaDB compare
+ * `utf8mb4_bin` with PAD SPACE, so `alice ` would find `alice`; a name without white space
+ * compares exactly on both dialects.
+ */
+export function isValidUsername(username: string): boolean {
+  return USERNAME_PATTERN.test(username);
+}
 
 @Injectable()
 export class UsersService {
@@ -17,10 +29,11 @@ export class UsersService {
   constructor(
     private readonly users: UserRepository,
     private readonly tokens: TokenRepository,
+    private readonly checks: PasswordCheckQueue,
   ) {}
 
   async create(username: string, password: string): Promise<void> {
-    if (!USERNAME_PATTERN.test(username)) {
+    if (!isValidUsername(username)) {
       throw OAuthError.invalidRequest(
         'A username is 1..100 letters, digits or . _ @ + - characters.',
       );
@@ -40,20 +53,29 @@ export class UsersService {
 
   /** Deletes the user and revokes every token they hold; false when there was no such user. */
   async remove(username: string): Promise<boolean> {
+    if (!isValidUsername(username)) return false;
     const removed = await this.users.deleteByUsername(username);
     await this.tokens.revokeForUser(username, new Date());
     return removed;
   }
 
-  /** True when the username exists and the password is its password. */
-  async verifyCredentials(username: string, password: string): Promise<boolean> {
-    if (password.length > MAX_PASSWORD_LENGTH) return false;
+  /**
+   * The user, when the username exists and the password is its password; otherwise null. A
+   * name that cannot be a username, or an overlong password, is refused before any lookup or
+   * hashing. The hashing waits its turn in the PasswordCheckQueue (503 when it is full).
+   */
+  async verifyCredentials(
+    username: string,
+    password: string,
+    caller: Caller,
+  ): Promise<User | null> {
+    if (!isValidUsername(username) || password.length > MAX_PASSWORD_LENGTH) return null;
     const user = await this.users.findByUsername(username);
-    if (!user) {
-      this.dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
-      await verifyPassword(password, await this.dummyHash);
-      return false;
-    }
-    return verifyPassword(password, user.passwordHash);
+    // An unknown user costs the same check as a known one, so timing does not tell them apart.
+    const hash = user
+      ? user.passwordHash
+      : await (this.dummyHash ??= hashPassword(randomBytes(16).toString('hex')));
+    const matches = await this.checks.run(caller, () => verifyPassword(password, hash));
+    return user && matches ? user : null;
   }
 }
