@@ -16,9 +16,10 @@ export interface ClientRegistration {
   url?: string;
   redirectUri?: string;
   refreshTokenExpiry?: number;
-  /** Operator-only flags (CLI); users cannot set them. */
+  /** Operator-only flags (CLI); users cannot set them. Confidential clients only. */
   isSuper?: boolean;
   isAdmin?: boolean;
+  mayIntrospect?: boolean;
 }
 
 export interface RegisteredClient {
@@ -27,7 +28,25 @@ export interface RegisteredClient {
   client_secret?: string;
 }
 
-export type ClientFlag = 'super' | 'admin';
+export type ClientFlag = 'super' | 'admin' | 'introspect';
+export const CLIENT_FLAGS: readonly ClientFlag[] = ['super', 'admin', 'introspect'];
+
+/** The column of each operator flag. */
+const FLAG_PROPERTY = {
+  super: 'isSuper',
+  admin: 'isAdmin',
+  introspect: 'mayIntrospect',
+} as const satisfies Record<ClientFlag, keyof Client>;
+
+/**
+ * Every flag needs a client that can keep a secret: a public client authenticates with its
+ * client_id alone, which anyone can copy (RFC 6749 §2.1, §10.1).
+ */
+const CONFIDENTIAL_ONLY: Record<ClientFlag, string> = {
+  super: 'Only confidential clients can be super clients.',
+  admin: 'Only confidential clients can be admin clients.',
+  introspect: 'Only confidential clients can introspect tokens.',
+};
 
 /** `filter_by` of POST /oauth2/client/list (SPEC §4). */
 export type ClientListFilter = 'owned_only' | 'authorized_only';
@@ -155,6 +174,7 @@ export class ClientsService {
       secretDigest: secret === undefined ? null : digestSecret(secret),
       isSuper: registration.isSuper ?? false,
       isAdmin: registration.isAdmin ?? false,
+      mayIntrospect: registration.mayIntrospect ?? false,
       description: registration.description ?? null,
       url: registration.url ?? null,
       redirectUri: registration.redirectUri ?? null,
@@ -180,9 +200,9 @@ export class ClientsService {
     const client = await this.clients.findById(clientId);
     if (!client) throw OAuthError.notFound(`No client "${clientId}".`);
     if (value && client.type !== 'CONFIDENTIAL') {
-      throw OAuthError.invalidRequest(`Only confidential clients can be ${flag} clients.`);
+      throw OAuthError.invalidRequest(CONFIDENTIAL_ONLY[flag]);
     }
-    await this.clients.update(clientId, flag === 'super' ? { isSuper: value } : { isAdmin: value });
+    await this.clients.update(clientId, { [FLAG_PROPERTY[flag]]: value });
     if (flag === 'super' && !value && client.isSuper) {
       await this.tokens.revokeForClient(clientId, new Date());
     }
