@@ -176,6 +176,26 @@ describe('the operator CLI (SPEC §7)', () => {
     assert.match(unknown.stderr, /no-such-client/);
   });
 
+  it('clients add refuses a public client with an operator flag, in the words of clients grant', async () => {
+    const before = await cli(['clients', 'list']);
+    for (const [flag, message] of [
+      ['--super', 'Only confidential clients can be super clients.'],
+      ['--admin', 'Only confidential clients can be admin clients.'],
+      ['--introspect', 'Only confidential clients can introspect tokens.'],
+    ] as const) {
+      const added = await runCli(
+        ['clients', 'add', '--name', 'Public', '--type', 'public', flag],
+        env,
+      );
+      assert.equal(added.code, 1, flag);
+      assert.equal(added.stdout, '');
+      assert.equal(added.stderr, `tokenvakt: ${message}\n`);
+      const granted = await runCli(['clients', 'grant', publicClient.client_id, flag], env);
+      assert.equal(granted.stderr, `tokenvakt: ${message}\n`);
+    }
+    assert.deepEqual(await cli(['clients', 'list']), before);
+  });
+
   it('clients add/grant/revoke-flag --introspect: only a flagged resource server introspects, and only it counts as a use', async () => {
     assert.ok(t);
     const app = t;

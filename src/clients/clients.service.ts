@@ -165,6 +165,10 @@ export class ClientsService {
     registeredBy: string | null,
   ): Promise<RegisteredClient> {
     validateRegistration(registration);
+    if (registration.type !== 'CONFIDENTIAL') {
+      const flag = CLIENT_FLAGS.find((f) => registration[FLAG_PROPERTY[f]] === true);
+      if (flag) throw OAuthError.invalidRequest(CONFIDENTIAL_ONLY[flag]);
+    }
     const secret =
       registration.type === 'CONFIDENTIAL' ? generateSecret(SECRET_PREFIX.clientSecret) : undefined;
     const client = Object.assign(new Client(), {

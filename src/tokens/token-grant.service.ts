@@ -160,7 +160,9 @@ export class TokenGrantService {
 
   /** RFC 6749 §4.3, for first-party super clients only (SPEC §5). */
   private async password(client: Client, form: TokenRequestDto): Promise<IssuedTokens> {
-    if (!client.isSuper) {
+    // A public client proves nothing with its client_id: never let one log users in, even
+    // should a public super client reach the table (start-up refuses one).
+    if (!client.isSuper || client.type !== 'CONFIDENTIAL') {
       throw new OAuthError(
         400,
         'unauthorized_client',
