@@ -196,6 +196,19 @@ describe('the operator CLI (SPEC §7)', () => {
     assert.deepEqual(await cli(['clients', 'list']), before);
   });
 
+  it('clients add refuses a redirect URI that registration refuses', async () => {
+    const before = (await cli(['clients', 'list'])) as unknown[];
+    for (const uri of ['http://app.example/cb', 'https://user:pw@app.example/cb']) {
+      const added = await runCli(
+        ['clients', 'add', '--name', 'Web app', '--type', 'confidential', '--redirect-uri', uri],
+        env,
+      );
+      assert.equal(added.code, 1, uri);
+      assert.match(added.stderr, /^tokenvakt: redirect_uri must /);
+    }
+    assert.deepEqual(await cli(['clients', 'list']), before);
+  });
+
   it('clients add/grant/revoke-flag --introspect: only a flagged resource server introspects, and only it counts as a use', async () => {
     assert.ok(t);
     const app = t;

@@ -8,6 +8,7 @@ import { transactionRetryingLockConflicts } from '../database/lock-conflicts';
 import { TokenRepository } from '../tokens/token.repository';
 import { Client, type ClientType } from './client.entity';
 import { ClientRepository } from './client.repository';
+import { registrableRedirectUri } from './redirect-uri';
 
 export interface ClientRegistration {
   name: string;
@@ -169,6 +170,10 @@ export class ClientsService {
       const flag = CLIENT_FLAGS.find((f) => registration[FLAG_PROPERTY[f]] === true);
       if (flag) throw OAuthError.invalidRequest(CONFIDENTIAL_ONLY[flag]);
     }
+    const redirectUri =
+      registration.redirectUri === undefined
+        ? null
+        : registrableRedirectUri(registration.redirectUri);
     const secret =
       registration.type === 'CONFIDENTIAL' ? generateSecret(SECRET_PREFIX.clientSecret) : undefined;
     const client = Object.assign(new Client(), {
@@ -181,7 +186,7 @@ export class ClientsService {
       mayIntrospect: registration.mayIntrospect ?? false,
       description: registration.description ?? null,
       url: registration.url ?? null,
-      redirectUri: registration.redirectUri ?? null,
+      redirectUri,
       refreshTokenExpiry: registration.refreshTokenExpiry ?? null,
       registeredBy,
       registrationDate: new Date(),
@@ -221,13 +226,8 @@ function validateRegistration(r: ClientRegistration): void {
   if (r.description !== undefined && (r.description.trim() === '' || r.description.length > 1000)) {
     throw OAuthError.invalidRequest('description must be 1 to 1000 characters.');
   }
-  if (r.url !== undefined && !isHttpUrl(r.url, true)) {
+  if (r.url !== undefined && !isHttpUrl(r.url)) {
     throw OAuthError.invalidRequest('url must be an absolute http or https URL.');
-  }
-  if (r.redirectUri !== undefined && !isHttpUrl(r.redirectUri, false)) {
-    throw OAuthError.invalidRequest(
-      'redirect_uri must be an absolute http or https URL without a fragment.',
-    );
   }
   if (r.refreshTokenExpiry !== undefined) {
     if (r.type !== 'CONFIDENTIAL') {
@@ -245,8 +245,8 @@ function validateRegistration(r: ClientRegistration): void {
   }
 }
 
-/** An absolute http(s) URL of at most 2000 characters; redirect URIs also have no fragment. */
-function isHttpUrl(raw: string, fragmentAllowed: boolean): boolean {
+/** An absolute http(s) URL of at most 2000 characters. */
+function isHttpUrl(raw: string): boolean {
   if (raw.length > 2000) return false;
   let url: URL;
   try {
@@ -254,8 +254,5 @@ function isHttpUrl(raw: string, fragmentAllowed: boolean): boolean {
   } catch {
     return false;
   }
-  return (
-    (url.protocol === 'http:' || url.protocol === 'https:') &&
-    (fragmentAllowed || !raw.includes('#'))
-  );
+  return url.protocol === 'http:' || url.protocol === 'https:';
 }
