@@ -28,7 +28,7 @@ export class Client {
   @Column(flagColumn('is_admin'))
   isAdmin!: boolean;
 
-  /** A resource server: may introspect tokens (RFC 7662 §4). Operator-granted. */
+  /** A resource server: may introspect tokens (RFC 7662 §2.1). Operator-granted. */
   @Column(flagColumn('may_introspect'))
   mayIntrospect!: boolean;
 

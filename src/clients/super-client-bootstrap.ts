@@ -43,10 +43,8 @@ export async function publicSuperClientProblem(
   const ids = await repository.findPublicSuperClientIds();
   if (ids.length === 0) return undefined;
   const fixes = ids.map((id) => `npm run -s cli -- clients revoke-flag ${id} --super`);
-  const holders =
-    ids.length === 1
-      ? `public client ${ids.join('')} has`
-      : `public clients ${ids.join(', ')} have`;
+  const named = ids.join(', ');
+  const holders = ids.length === 1 ? `public client ${named} has` : `public clients ${named} have`;
   return (
     `super clients must be confidential, but ${holders} the super flag; ` +
     `remove it with: ${fixes.join('; ')}`

@@ -19,9 +19,9 @@ export class IntrospectionController {
 
   /**
    * POST /oauth2/introspect (RFC 7662), for resource servers: confidential clients an operator
-   * flagged (`clients grant <id> --introspect`). RFC 7662 §4 leaves it to the server to limit
-   * who may probe tokens; without the flag any registered client could read a user's super-
-   * client session, and its probe would count as a use of the token (last_used_at).
+   * flagged (`clients grant <id> --introspect`). RFC 7662 §2.1 asks for authorization beyond
+   * client authentication, against token scanning: without it any registered client could read
+   * a user's super-client session, and its probe would count as a use of the token.
    */
   @Post('introspect')
   @HttpCode(200)
