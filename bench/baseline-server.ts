@@ -51,6 +51,7 @@ interface ClientRow {
   type: string;
   secretDigest: string | null;
   isSuper: boolean;
+  mayIntrospect: boolean;
   description: string | null;
   url: string | null;
 }
@@ -89,6 +90,7 @@ function toClient(row: RowDataPacket): ClientRow | null {
     type: str(row.c_type),
     secretDigest: nstr(row.c_secret_digest),
     isSuper: Number(row.c_is_super) === 1,
+    mayIntrospect: Number(row.c_may_introspect) === 1,
     description: nstr(row.c_description),
     url: nstr(row.c_url),
   };
@@ -265,6 +267,9 @@ class Baseline {
     const client = await this.endpointClient(req, form);
     if (client.type !== 'CONFIDENTIAL') {
       throw invalidClient('Only confidential clients may introspect tokens.');
+    }
+    if (!client.mayIntrospect) {
+      throw new HttpError(403, 'unauthorized_client', 'The client may not introspect tokens.');
     }
     const raw = form.get('token');
     if (!raw) throw invalidRequest('token is required.');

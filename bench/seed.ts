@@ -266,6 +266,7 @@ async function fill(
       digestSecret(secret),
       isSuper ? 1 : 0,
       0,
+      id === resourceServer.id ? 1 : 0,
       `${name}: a client seeded for the benchmark`,
       `https://${id}.example/`,
       `https://${id}.example/callback`,

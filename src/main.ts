@@ -7,7 +7,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AppModule } from './app.module';
 import { ClientRepository } from './clients/client.repository';
 import { ClientsService } from './clients/clients.service';
-import { ensureSuperClient, SUPER_CLIENT_FILE } from './clients/super-client-bootstrap';
+import {
+  ensureSuperClient,
+  publicSuperClientProblem,
+  SUPER_CLIENT_FILE,
+} from './clients/super-client-bootstrap';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
 import { configureApp, createHttpAdapter } from './configure-app';
 import { waitForDatabase } from './database/wait-for-database';
@@ -51,6 +55,8 @@ async function main(): Promise<void> {
   );
   configureApp(app, pino);
 
+  const problem = await publicSuperClientProblem(app.get(ClientRepository));
+  if (problem) fail(problem);
   const superClient = await ensureSuperClient(app.get(ClientsService), app.get(ClientRepository));
   if (superClient) {
     process.stdout.write(

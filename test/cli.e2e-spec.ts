@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { digestSecret } from '../src/auth/secrets';
 import { Token } from '../src/tokens/token.entity';
 import { REPO_ROOT, runCli } from './support/processes';
 import {
@@ -175,6 +176,101 @@ describe('the operator CLI (SPEC §7)', () => {
     assert.match(unknown.stderr, /no-such-client/);
   });
 
+  it('clients add refuses a public client with an operator flag, in the words of clients grant', async () => {
+    const before = await cli(['clients', 'list']);
+    for (const [flag, message] of [
+      ['--super', 'Only confidential clients can be super clients.'],
+      ['--admin', 'Only confidential clients can be admin clients.'],
+      ['--introspect', 'Only confidential clients can introspect tokens.'],
+    ] as const) {
+      const added = await runCli(
+        ['clients', 'add', '--name', 'Public', '--type', 'public', flag],
+        env,
+      );
+      assert.equal(added.code, 1, flag);
+      assert.equal(added.stdout, '');
+      assert.equal(added.stderr, `tokenvakt: ${message}\n`);
+      const granted = await runCli(['clients', 'grant', publicClient.client_id, flag], env);
+      assert.equal(granted.stderr, `tokenvakt: ${message}\n`);
+    }
+    assert.deepEqual(await cli(['clients', 'list']), before);
+  });
+
+  it('clients add refuses a redirect URI that registration refuses', async () => {
+    const before = (await cli(['clients', 'list'])) as unknown[];
+    for (const uri of ['http://app.example/cb', 'https://user:pw@app.example/cb']) {
+      const added = await runCli(
+        ['clients', 'add', '--name', 'Web app', '--type', 'confidential', '--redirect-uri', uri],
+        env,
+      );
+      assert.equal(added.code, 1, uri);
+      assert.match(added.stderr, /^tokenvakt: redirect_uri must /);
+    }
+    assert.deepEqual(await cli(['clients', 'list']), before);
+  });
+
+  it('clients add/grant/revoke-flag --introspect: only a flagged resource server introspects, and only it counts as a use', async () => {
+    assert.ok(t);
+    const app = t;
+    const rs = (await cli([
+      'clients',
+      'add',
+      '--name',
+      'Resource server',
+      '--type',
+      'confidential',
+      '--introspect',
+    ])) as { client_id: string; client_secret: string };
+    const listed = (await cli(['clients', 'list'])) as Array<Record<string, unknown>>;
+    assert.deepEqual(
+      listed.map((c) => [c.client_name, c.introspect]),
+      [
+        ['Admin dashboard', false],
+        ['Query script', false],
+        ['Resource server', true],
+      ],
+    );
+    const session = await app
+      .http()
+      .post('/oauth2/token')
+      .auth(superClient.client_id, superClient.client_secret)
+      .type('form')
+      .send({ grant_type: 'password', username: 'bob', password: 'bob pw with spaces' });
+    assert.equal(session.status, 200);
+    const accessToken = session.body.access_token as string;
+    const lastUsed = async () =>
+      (
+        await app.dataSource
+          .getRepository(Token)
+          .findOneByOrFail({ digest: digestSecret(accessToken) })
+      ).lastUsedAt;
+    const introspect = () =>
+      app
+        .http()
+        .post('/oauth2/introspect')
+        .auth(rs.client_id, rs.client_secret)
+        .type('form')
+        .send({ token: accessToken });
+
+    assert.deepEqual(await cli(['clients', 'revoke-flag', rs.client_id, '--introspect']), {
+      client_id: rs.client_id,
+      introspect: false,
+    });
+    const refused = await introspect();
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body.error, 'unauthorized_client');
+    assert.equal(await lastUsed(), null);
+
+    assert.deepEqual(await cli(['clients', 'grant', rs.client_id, '--introspect']), {
+      client_id: rs.client_id,
+      introspect: true,
+    });
+    const answered = await introspect();
+    assert.equal(answered.status, 200);
+    assert.equal(answered.body.active, true);
+    assert.ok((await lastUsed()) instanceof Date);
+  });
+
   it('users remove deletes the user and revokes their tokens', async () => {
     assert.ok(t);
     const session = await t
@@ -258,6 +354,7 @@ describe('the operator CLI (SPEC §7)', () => {
       ['bogus'],
       ['clients', 'add', '--name', 'x'],
       ['clients', 'grant', 'id'],
+      ['clients', 'grant', 'id', '--super', '--introspect'],
     ]) {
       const result = await runCli(args, env);
       assert.equal(result.code, 2, args.join(' '));
@@ -274,6 +371,6 @@ describe('the operator CLI (SPEC §7)', () => {
       timeout: 120_000,
     });
     assert.equal(result.status, 0, result.stderr);
-    assert.equal((JSON.parse(result.stdout) as unknown[]).length, 2);
+    assert.equal((JSON.parse(result.stdout) as unknown[]).length, 3);
   });
 });

@@ -86,7 +86,11 @@ describe('client services (SPEC §4, §6)', () => {
     superClient = await createSuperClient(t);
     otherSuper = await createSuperClient(t);
     operatorClient = await createClient(t, { name: 'Operator Stats' });
-    resourceServer = await createClient(t, { name: 'Resource server', redirectUri: undefined });
+    resourceServer = await createClient(t, {
+      name: 'Resource server',
+      redirectUri: undefined,
+      mayIntrospect: true,
+    });
     alice = await createUser(t);
     bob = await createUser(t);
     aliceSession = await login(t, superClient, alice);

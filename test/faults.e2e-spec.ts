@@ -315,7 +315,8 @@ describe('two instances of tokenvakt on one database (MariaDB)', () => {
     a = await startTestApp({ DATABASE_URL: fresh.url });
     b = await startTestApp({ DATABASE_URL: fresh.url });
     superClient = await createSuperClient(a);
-    client = await createClient(a);
+    // Also the resource server that introspects its tokens.
+    client = await createClient(a, { mayIntrospect: true });
   });
   after(async () => {
     await a?.close().catch(() => undefined);

@@ -149,7 +149,12 @@ class Fixture {
     const admin = await createClient(t, { isAdmin: true, redirectUri: undefined });
     const conf = await createClient(t, { name: 'Fuzz confidential' });
     const pub = await createClient(t, { name: 'Fuzz public', type: 'PUBLIC' });
-    const plain = await createClient(t, { name: 'Fuzz plain', redirectUri: undefined });
+    // Also the resource server, so that introspection gets past its flag.
+    const plain = await createClient(t, {
+      name: 'Fuzz plain',
+      redirectUri: undefined,
+      mayIntrospect: true,
+    });
     fx.setClient('super', superClient);
     fx.setClient('admin', admin);
     fx.setClient('conf', conf);
@@ -783,7 +788,10 @@ async function exercise(t: TestApp, fx: Fixture, request: FuzzRequest): Promise<
       if (change.table !== 'clients' || change.kind !== 'added') continue;
       const row = after.clients.get(change.key);
       assert.ok(
-        row && Number(row.is_super) === 0 && Number(row.is_admin) === 0,
+        row &&
+          Number(row.is_super) === 0 &&
+          Number(row.is_admin) === 0 &&
+          Number(row.may_introspect) === 0,
         `a registered client got an operator flag: ${JSON.stringify(row)}\n${context}`,
       );
     }

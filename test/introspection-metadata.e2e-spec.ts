@@ -42,7 +42,7 @@ const ACTIVE_KEYS = ['active', 'client_id', 'exp', 'iat', 'scope', 'sub', 'token
 describe('POST /oauth2/introspect (RFC 7662)', () => {
   let t: TestApp;
   let superClient: TestClient;
-  /** A confidential client acting as a resource server. */
+  /** A resource server: a confidential client with the introspect flag. */
   let rs: TestClient;
   let pdf: TestClient;
   let script: TestClient;
@@ -53,7 +53,11 @@ describe('POST /oauth2/introspect (RFC 7662)', () => {
   before(async () => {
     t = await startTestApp();
     superClient = await createSuperClient(t);
-    rs = await createClient(t, { name: 'Resource server', redirectUri: undefined });
+    rs = await createClient(t, {
+      name: 'Resource server',
+      redirectUri: undefined,
+      mayIntrospect: true,
+    });
     pdf = await createClient(t, { name: 'EasyPDF Exporter' });
     script = await createClient(t, { name: 'Query script', type: 'PUBLIC' });
     alice = await createUser(t);
@@ -93,11 +97,11 @@ describe('POST /oauth2/introspect (RFC 7662)', () => {
   const sec = (d: Date): number => Math.floor(d.getTime() / 1000);
 
   describe('active tokens', () => {
-    it('describes a live access token to the client it was issued to (client_secret_post)', async () => {
+    it('describes a live access token to a resource server (client_secret_post)', async () => {
       const res = await t.http().post('/oauth2/introspect').type('form').send({
         token: issued.access_token,
-        client_id: pdf.client_id,
-        client_secret: pdf.client_secret,
+        client_id: rs.client_id,
+        client_secret: rs.client_secret,
       });
       const body = expectActive(res);
       assert.equal(res.headers.pragma, 'no-cache');
@@ -116,7 +120,7 @@ describe('POST /oauth2/introspect (RFC 7662)', () => {
       assert.ok((body.iat ?? 0) <= now + 1 && (body.iat ?? 0) >= now - 120);
     });
 
-    it('lets a resource server (another confidential client) introspect it, with Basic', async () => {
+    it('lets a resource server introspect it, with Basic', async () => {
       const body = expectActive(await introspect(issued.access_token));
       assert.equal(body.client_id, pdf.client_id);
       assert.equal(body.username, alice.username);
@@ -360,6 +364,26 @@ describe('POST /oauth2/introspect (RFC 7662)', () => {
       expectError(none, 401, 'invalid_client');
     });
 
+    it('refuses a confidential client without the introspect flag with 403 unauthorized_client, before the token', async () => {
+      // Neither the client the token was issued to nor any other confidential client may probe
+      // tokens, a super client's session included, unless an operator made it a resource server.
+      for (const [client, token] of [
+        [pdf, issued.access_token],
+        [pdf, aliceSession.access_token],
+        [superClient, aliceSession.access_token],
+      ] as const) {
+        expectError(await introspect(token, client), 403, 'unauthorized_client');
+      }
+      // The flag is checked before `token` is required.
+      const missing = await t
+        .http()
+        .post('/oauth2/introspect')
+        .set('Authorization', clientBasic(pdf))
+        .type('form')
+        .send({});
+      expectError(missing, 403, 'unauthorized_client');
+    });
+
     it('refuses a missing token with 400 invalid_request', async () => {
       const res = await t
         .http()
@@ -423,6 +447,25 @@ describe('POST /oauth2/introspect (RFC 7662)', () => {
       assert.ok(third.getTime() > moved.getTime() + 60_000);
       assert.ok(third.getTime() >= before3 - 1000);
       assert.equal((await entry()).last_used_at, third.toISOString());
+    });
+
+    it("counts only a resource server's introspection as a use", async () => {
+      const user = await createUser(t);
+      const session = await login(t, superClient, user);
+      const tokens = await authorizeAndExchange(t, { session, client: pdf });
+      for (const token of [tokens.access_token, session.access_token]) {
+        // Last used two minutes ago, so that a use now is written.
+        const earlier = new Date(Date.now() - 120_000);
+        await tokenRepo().update({ handle: (await rowOf(token)).handle }, { lastUsedAt: earlier });
+        expectError(await introspect(token, pdf), 403, 'unauthorized_client');
+        const unchanged = (await rowOf(token)).lastUsedAt;
+        assert.equal(unchanged?.getTime(), earlier.getTime(), 'a refused introspection wrote');
+        const before = Date.now();
+        expectActive(await introspect(token, rs));
+        const used = (await rowOf(token)).lastUsedAt;
+        assert.ok(used instanceof Date, "a resource server's introspection did not count");
+        assert.ok(used.getTime() >= before - 1000 && used.getTime() <= Date.now() + 1000);
+      }
     });
 
     it("is set on a super client's session token used as a bearer", async () => {

@@ -71,7 +71,8 @@ describe('races: concurrent requests settled by the database', () => {
   before(async () => {
     t = await startTestApp();
     superClient = await createSuperClient(t);
-    client = await createClient(t);
+    // Also the resource server that introspects its tokens.
+    client = await createClient(t, { mayIntrospect: true });
   });
   after(() => t.close());
 

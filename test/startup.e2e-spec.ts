@@ -3,8 +3,9 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { freePort, MAIN_JS, runNode, startServer } from './support/processes';
-import { freshDatabaseUrl } from './support/test-app';
+import { insertClientRow } from './support/factories';
+import { freePort, MAIN_JS, runCli, runNode, startServer } from './support/processes';
+import { freshDatabaseUrl, startTestApp } from './support/test-app';
 
 describe('node dist/main.js', () => {
   let cwd: string;
@@ -81,6 +82,43 @@ describe('node dist/main.js', () => {
       assert.match(lines[0] ?? '', new RegExp(`^tokenvakt: invalid configuration: ${variable}: `));
     });
   }
+
+  it('refuses to start while a public client has the super flag, naming it and the fix', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tokenvakt-public-super-'));
+    const fresh = await freshDatabaseUrl();
+    const url = fresh.url.startsWith('sqlite:') ? `sqlite:${join(dir, 'db.sqlite')}` : fresh.url;
+    const serverEnv = { DATABASE_URL: url, PORT: String(await freePort()) };
+    try {
+      // Rows only an older version or a hand edit could have written.
+      const t = await startTestApp({ DATABASE_URL: url });
+      const ids = [
+        await insertClientRow(t, { id: 'public-super-a', type: 'PUBLIC', isSuper: true }),
+        await insertClientRow(t, { id: 'public-super-b', type: 'PUBLIC', isSuper: true }),
+      ];
+      await t.close();
+
+      const refused = await runNode(MAIN_JS, [], { env: serverEnv, cwd: dir });
+      assert.equal(refused.code, 1);
+      assert.equal(
+        refused.stderr,
+        'tokenvakt: super clients must be confidential, but public clients public-super-a, ' +
+          'public-super-b have the super flag; remove it with: ' +
+          'npm run -s cli -- clients revoke-flag public-super-a --super; ' +
+          'npm run -s cli -- clients revoke-flag public-super-b --super\n',
+      );
+      assert.doesNotMatch(refused.stdout, /listening on/);
+
+      // The CLI still starts, and its fix lets the server start.
+      for (const id of ids) {
+        const fixed = await runCli(['clients', 'revoke-flag', id, '--super'], serverEnv);
+        assert.equal(fixed.code, 0, fixed.stderr);
+      }
+      const server = await startServer(dir, serverEnv);
+      assert.equal(await server.stop(), 0);
+    } finally {
+      await fresh.drop();
+    }
+  });
 
   it('retries an unreachable database with backoff, then stops with one line', async () => {
     const result = await runNode(MAIN_JS, [], {

@@ -11,6 +11,7 @@ import {
   createClient,
   createSuperClient,
   createUser,
+  insertClientRow,
   login,
   pkcePair,
   type TestClient,
@@ -440,6 +441,20 @@ describe('POST /oauth2/token and POST /oauth2/revoke', () => {
 
     it('400 invalid_request without a username', async () => {
       assertError(await password(superClient, { password: user.password }), 400, 'invalid_request');
+    });
+
+    it('400 unauthorized_client for a public client with the super flag, and no token issued', async () => {
+      // Registration and `clients grant` refuse such a client and the server does not start
+      // with one; this row stands for one that reached the table all the same.
+      const id = await insertClientRow(t, { type: 'PUBLIC', isSuper: true });
+      const res = await token({
+        grant_type: 'password',
+        client_id: id,
+        username: user.username,
+        password: user.password,
+      });
+      assertError(res, 400, 'unauthorized_client');
+      assert.equal(await t.dataSource.getRepository(Token).countBy({ clientId: id }), 0);
     });
   });
 

@@ -4,6 +4,7 @@ import { formatScope, ScopePolicy } from '../auth/scope-policy';
 import { digestSecret, generateId, generateSecret, SECRET_PREFIX } from '../auth/secrets';
 import type { Client } from '../clients/client.entity';
 import { ClientRepository } from '../clients/client.repository';
+import { canonicalRedirectUri, sameRedirectUri } from '../clients/redirect-uri';
 import { OAuthError } from '../common/oauth-error';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { AuthorizationCode } from './authorization-code.entity';
@@ -85,17 +86,19 @@ export class AuthorizationService {
 }
 
 /**
- * The registered redirect URI, matched exactly (RFC 9700 §2.1); a client that registered
- * none cannot use this endpoint, since an unregistered URI would make an open redirector.
+ * The registered redirect URI in canonical form, matched exactly (RFC 9700 §2.1) in that form;
+ * the code is bound to it and the Location starts with it. A client that registered none
+ * cannot use this endpoint, since an unregistered URI would make an open redirector.
  */
 function trustedRedirectUri(client: Client, requested: string | undefined): string {
-  if (client.redirectUri === null) {
+  const registered = client.redirectUri === null ? null : canonicalRedirectUri(client.redirectUri);
+  if (registered === null) {
     throw OAuthError.invalidRequest('The client has no registered redirect URI.');
   }
-  if (requested !== undefined && requested !== client.redirectUri) {
+  if (requested !== undefined && !sameRedirectUri(requested, registered)) {
     throw OAuthError.invalidRequest('redirect_uri does not match the registered redirect URI.');
   }
-  return client.redirectUri;
+  return registered;
 }
 
 /** PKCE (RFC 7636): S256 only (`plain` refused), and required for public clients. */

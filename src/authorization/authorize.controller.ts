@@ -31,7 +31,7 @@ export class AuthorizeController {
     [
       400,
       'invalid_request',
-      'client_id missing; redirect_uri not registered or not matching exactly',
+      'client_id missing; no registered redirect URI, or redirect_uri not equal to it in canonical form',
     ],
     [401, 'invalid_client', 'unknown client'],
   )

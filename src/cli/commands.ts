@@ -2,7 +2,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { parseArgs } from 'node:util';
 import type { Client } from '../clients/client.entity';
-import { ClientsService, type ClientFlag } from '../clients/clients.service';
+import { CLIENT_FLAGS, ClientsService, type ClientFlag } from '../clients/clients.service';
 import { TokenPurgeService } from '../tokens/token-purge.service';
 import { UsersService } from '../users/users.service';
 
@@ -16,11 +16,11 @@ export const USAGE = `usage: npm run -s cli -- <command>
 
   users add <username> [--password <pw>]     password from --password or one line of stdin
   users remove <username>
-  clients add --name <n> --type confidential|public [--super] [--admin]
+  clients add --name <n> --type confidential|public [--super] [--admin] [--introspect]
               [--redirect-uri <u>] [--url <u>] [--description <d>]
   clients list
-  clients grant <client_id> --super|--admin
-  clients revoke-flag <client_id> --super|--admin
+  clients grant <client_id> --super|--admin|--introspect
+  clients revoke-flag <client_id> --super|--admin|--introspect
   tokens purge
   migrate`;
 
@@ -92,6 +92,7 @@ async function addClient(app: INestApplicationContext, args: string[]): Promise<
       type: { type: 'string' },
       super: { type: 'boolean', default: false },
       admin: { type: 'boolean', default: false },
+      introspect: { type: 'boolean', default: false },
       'redirect-uri': { type: 'string' },
       url: { type: 'string' },
       description: { type: 'string' },
@@ -111,6 +112,7 @@ async function addClient(app: INestApplicationContext, args: string[]): Promise<
       redirectUri: values['redirect-uri'],
       isSuper: values.super,
       isAdmin: values.admin,
+      mayIntrospect: values.introspect,
     },
     null,
   );
@@ -123,12 +125,14 @@ function parseFlagArgs(args: string[]): { clientId: string; flag: ClientFlag } {
     options: {
       super: { type: 'boolean', default: false },
       admin: { type: 'boolean', default: false },
+      introspect: { type: 'boolean', default: false },
     },
   });
   const clientId = single(positionals, 'a client_id');
-  if (values.super === values.admin)
-    throw new UsageError('give exactly one of --super and --admin');
-  return { clientId, flag: values.super ? 'super' : 'admin' };
+  const [flag, ...others] = CLIENT_FLAGS.filter((f) => values[f]);
+  if (flag === undefined || others.length > 0)
+    throw new UsageError('give exactly one of --super, --admin and --introspect');
+  return { clientId, flag };
 }
 
 function single(positionals: string[], what: string): string {
@@ -145,6 +149,7 @@ function describeClient(client: Client): Record<string, unknown> {
     client_type: client.type,
     super: client.isSuper,
     admin: client.isAdmin,
+    introspect: client.mayIntrospect,
     client_description: client.description,
     client_url: client.url,
     client_redirect_uri: client.redirectUri,

@@ -32,7 +32,9 @@ export class ClientRegistrationDto {
   @ApiPropertyOptional({
     type: String,
     nullable: true,
-    description: 'absolute http(s) URI, no fragment',
+    description:
+      'absolute https URI (plain http only for 127.0.0.1, [::1] and localhost), ' +
+      'no user name or password, no fragment; stored in canonical form (WHATWG URL serialisation)',
   })
   @IsOptional()
   @IsString()

@@ -28,6 +28,10 @@ export class Client {
   @Column(flagColumn('is_admin'))
   isAdmin!: boolean;
 
+  /** A resource server: may introspect tokens (RFC 7662 §2.1). Operator-granted. */
+  @Column(flagColumn('may_introspect'))
+  mayIntrospect!: boolean;
+
   @Column({ type: 'varchar', length: 1000, nullable: true })
   description!: string | null;
 

@@ -62,6 +62,15 @@ export class ClientRepository {
     return (await this.clients.countBy({ isSuper: true })) > 0;
   }
 
+  async findPublicSuperClientIds(): Promise<string[]> {
+    const rows = await this.clients.find({
+      select: { id: true },
+      where: { isSuper: true, type: 'PUBLIC' },
+      order: { id: 'ASC' },
+    });
+    return rows.map((row) => row.id);
+  }
+
   async insert(client: Client): Promise<void> {
     await this.clients.insert(client);
   }

@@ -8,6 +8,7 @@ export const CLIENT_COLUMNS = [
   'secret_digest',
   'is_super',
   'is_admin',
+  'may_introspect',
   'description',
   'url',
   'redirect_uri',

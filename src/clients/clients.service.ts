@@ -8,6 +8,7 @@ import { transactionRetryingLockConflicts } from '../database/lock-conflicts';
 import { TokenRepository } from '../tokens/token.repository';
 import { Client, type ClientType } from './client.entity';
 import { ClientRepository } from './client.repository';
+import { registrableRedirectUri } from './redirect-uri';
 
 export interface ClientRegistration {
   name: string;
@@ -16,9 +17,10 @@ export interface ClientRegistration {
   url?: string;
   redirectUri?: string;
   refreshTokenExpiry?: number;
-  /** Operator-only flags (CLI); users cannot set them. */
+  /** Operator-only flags (CLI); users cannot set them. Confidential clients only. */
   isSuper?: boolean;
   isAdmin?: boolean;
+  mayIntrospect?: boolean;
 }
 
 export interface RegisteredClient {
@@ -27,7 +29,25 @@ export interface RegisteredClient {
   client_secret?: string;
 }
 
-export type ClientFlag = 'super' | 'admin';
+export type ClientFlag = 'super' | 'admin' | 'introspect';
+export const CLIENT_FLAGS: readonly ClientFlag[] = ['super', 'admin', 'introspect'];
+
+/** The column of each operator flag. */
+const FLAG_PROPERTY = {
+  super: 'isSuper',
+  admin: 'isAdmin',
+  introspect: 'mayIntrospect',
+} as const satisfies Record<ClientFlag, keyof Client>;
+
+/**
+ * Every flag needs a client that can keep a secret: a public client authenticates with its
+ * client_id alone, which anyone can copy (RFC 6749 §2.1, §10.1).
+ */
+const CONFIDENTIAL_ONLY: Record<ClientFlag, string> = {
+  super: 'Only confidential clients can be super clients.',
+  admin: 'Only confidential clients can be admin clients.',
+  introspect: 'Only confidential clients can introspect tokens.',
+};
 
 /** `filter_by` of POST /oauth2/client/list (SPEC §4). */
 export type ClientListFilter = 'owned_only' | 'authorized_only';
@@ -146,6 +166,14 @@ export class ClientsService {
     registeredBy: string | null,
   ): Promise<RegisteredClient> {
     validateRegistration(registration);
+    if (registration.type !== 'CONFIDENTIAL') {
+      const flag = CLIENT_FLAGS.find((f) => registration[FLAG_PROPERTY[f]] === true);
+      if (flag) throw OAuthError.invalidRequest(CONFIDENTIAL_ONLY[flag]);
+    }
+    const redirectUri =
+      registration.redirectUri === undefined
+        ? null
+        : registrableRedirectUri(registration.redirectUri);
     const secret =
       registration.type === 'CONFIDENTIAL' ? generateSecret(SECRET_PREFIX.clientSecret) : undefined;
     const client = Object.assign(new Client(), {
@@ -155,9 +183,10 @@ export class ClientsService {
       secretDigest: secret === undefined ? null : digestSecret(secret),
       isSuper: registration.isSuper ?? false,
       isAdmin: registration.isAdmin ?? false,
+      mayIntrospect: registration.mayIntrospect ?? false,
       description: registration.description ?? null,
       url: registration.url ?? null,
-      redirectUri: registration.redirectUri ?? null,
+      redirectUri,
       refreshTokenExpiry: registration.refreshTokenExpiry ?? null,
       registeredBy,
       registrationDate: new Date(),
@@ -180,9 +209,9 @@ export class ClientsService {
     const client = await this.clients.findById(clientId);
     if (!client) throw OAuthError.notFound(`No client "${clientId}".`);
     if (value && client.type !== 'CONFIDENTIAL') {
-      throw OAuthError.invalidRequest(`Only confidential clients can be ${flag} clients.`);
+      throw OAuthError.invalidRequest(CONFIDENTIAL_ONLY[flag]);
     }
-    await this.clients.update(clientId, flag === 'super' ? { isSuper: value } : { isAdmin: value });
+    await this.clients.update(clientId, { [FLAG_PROPERTY[flag]]: value });
     if (flag === 'super' && !value && client.isSuper) {
       await this.tokens.revokeForClient(clientId, new Date());
     }
@@ -197,13 +226,8 @@ function validateRegistration(r: ClientRegistration): void {
   if (r.description !== undefined && (r.description.trim() === '' || r.description.length > 1000)) {
     throw OAuthError.invalidRequest('description must be 1 to 1000 characters.');
   }
-  if (r.url !== undefined && !isHttpUrl(r.url, true)) {
+  if (r.url !== undefined && !isHttpUrl(r.url)) {
     throw OAuthError.invalidRequest('url must be an absolute http or https URL.');
-  }
-  if (r.redirectUri !== undefined && !isHttpUrl(r.redirectUri, false)) {
-    throw OAuthError.invalidRequest(
-      'redirect_uri must be an absolute http or https URL without a fragment.',
-    );
   }
   if (r.refreshTokenExpiry !== undefined) {
     if (r.type !== 'CONFIDENTIAL') {
@@ -221,8 +245,8 @@ function validateRegistration(r: ClientRegistration): void {
   }
 }
 
-/** An absolute http(s) URL of at most 2000 characters; redirect URIs also have no fragment. */
-function isHttpUrl(raw: string, fragmentAllowed: boolean): boolean {
+/** An absolute http(s) URL of at most 2000 characters. */
+function isHttpUrl(raw: string): boolean {
   if (raw.length > 2000) return false;
   let url: URL;
   try {
@@ -230,8 +254,5 @@ function isHttpUrl(raw: string, fragmentAllowed: boolean): boolean {
   } catch {
     return false;
   }
-  return (
-    (url.protocol === 'http:' || url.protocol === 'https:') &&
-    (fragmentAllowed || !raw.includes('#'))
-  );
+  return url.protocol === 'http:' || url.protocol === 'https:';
 }

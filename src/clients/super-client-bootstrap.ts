@@ -31,3 +31,22 @@ export async function ensureSuperClient(
   chmodSync(file, 0o600);
   return credentials;
 }
+
+/**
+ * Why the server must not start, or undefined. A public super client would get password-grant
+ * tokens (and every super-client power) for its client_id alone, so start-up refuses one and
+ * names the fix; the CLI still starts, so the operator can apply it.
+ */
+export async function publicSuperClientProblem(
+  repository: ClientRepository,
+): Promise<string | undefined> {
+  const ids = await repository.findPublicSuperClientIds();
+  if (ids.length === 0) return undefined;
+  const fixes = ids.map((id) => `npm run -s cli -- clients revoke-flag ${id} --super`);
+  const named = ids.join(', ');
+  const holders = ids.length === 1 ? `public client ${named} has` : `public clients ${named} have`;
+  return (
+    `super clients must be confidential, but ${holders} the super flag; ` +
+    `remove it with: ${fixes.join('; ')}`
+  );
+}

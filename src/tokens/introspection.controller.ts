@@ -18,18 +18,26 @@ export class IntrospectionController {
     private readonly tokens: TokenService,
   ) {}
 
-  /** POST /oauth2/introspect (RFC 7662), for confidential clients such as resource servers. */
+  /**
+   * POST /oauth2/introspect (RFC 7662), for resource servers: confidential clients an operator
+   * flagged (`clients grant <id> --introspect`). RFC 7662 §2.1 asks for authorization beyond
+   * client authentication, against token scanning: without it any registered client could read
+   * a user's super-client session, and its probe would count as a use of the token.
+   */
   @Post('introspect')
   @HttpCode(200)
   @NoStore()
   @ApiTags('oauth2')
-  @ApiOperation({ summary: 'RFC 7662 introspection, for confidential clients' })
+  @ApiOperation({
+    summary: 'RFC 7662 introspection, for resource servers (clients with the introspect flag)',
+  })
   @ApiBasicAuth('basic')
   @ApiForm()
   @ApiOkResponse({ type: IntrospectionResponseDto })
   @ApiErrors(
     [400, 'invalid_request', 'token missing'],
     [401, 'invalid_client', 'client authentication failed, or a public client'],
+    [403, 'unauthorized_client', 'the client has no introspect flag (not a resource server)'],
     [415, 'unsupported_media_type', 'not form-encoded'],
   )
   async introspect(
@@ -45,6 +53,14 @@ export class IntrospectionController {
     });
     if (client.type !== 'CONFIDENTIAL') {
       throw OAuthError.invalidClient('Only confidential clients may introspect tokens.');
+    }
+    // Before the token is looked at: an unflagged client learns nothing and changes nothing.
+    if (!client.mayIntrospect) {
+      throw new OAuthError(
+        403,
+        'unauthorized_client',
+        'The client may not introspect tokens; an operator grants it with clients grant --introspect.',
+      );
     }
     if (!form.token) throw OAuthError.invalidRequest('token is required.');
     return this.tokens.introspect(form.token);

@@ -8,6 +8,7 @@ import { parseScope, ScopePolicy } from '../auth/scope-policy';
 import { AuthorizationCodeRepository } from '../authorization/authorization-code.repository';
 import { verifyS256 } from '../authorization/pkce';
 import type { Client } from '../clients/client.entity';
+import { sameRedirectUri } from '../clients/redirect-uri';
 import { OAuthError } from '../common/oauth-error';
 import { MetricsService } from '../observability/metrics.service';
 import type { Caller } from '../throttling/caller';
@@ -62,10 +63,11 @@ export class TokenGrantService {
         'The authorization code is unknown, expired, or was issued to another client.',
       );
     }
-    // The redirect URI is bound to the code when the authorize request named it (§4.1.3).
+    // The redirect URI is bound to the code when the authorize request named it (§4.1.3);
+    // compared in canonical form, as at the authorization endpoint.
     if (
       (code.redirectUriSent || form.redirect_uri !== undefined) &&
-      form.redirect_uri !== code.redirectUri
+      !sameRedirectUri(form.redirect_uri, code.redirectUri)
     ) {
       throw OAuthError.invalidGrant('redirect_uri does not match the authorization request.');
     }
@@ -165,7 +167,9 @@ export class TokenGrantService {
     form: TokenRequestDto,
     caller: Caller,
   ): Promise<IssuedTokens> {
-    if (!client.isSuper) {
+    // A public client proves nothing with its client_id: never let one log users in, even
+    // should a public super client reach the table (start-up refuses one).
+    if (!client.isSuper || client.type !== 'CONFIDENTIAL') {
       throw new OAuthError(
         400,
         'unauthorized_client',

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { Client } from '../../src/clients/client.entity';
 import { ClientsService, type ClientRegistration } from '../../src/clients/clients.service';
 import { UsersService } from '../../src/users/users.service';
 import { basicAuth, bearer, type TestApp } from './test-app';
@@ -57,6 +58,27 @@ export async function createClient(
     null,
   );
   return { ...credentials, name, redirect_uri: redirectUri };
+}
+
+/**
+ * Writes a client row straight into the table, past every rule of registration: a row an
+ * older version of tokenvakt or a hand edit left behind. Returns its id.
+ */
+export async function insertClientRow(t: TestApp, fields: Partial<Client>): Promise<string> {
+  const id = fields.id ?? unique('row');
+  await t.dataSource.getRepository(Client).insert({
+    name: `${id}, inserted directly`,
+    type: 'CONFIDENTIAL',
+    secretDigest: null,
+    isSuper: false,
+    isAdmin: false,
+    mayIntrospect: false,
+    registeredBy: null,
+    registrationDate: new Date(),
+    ...fields,
+    id,
+  });
+  return id;
 }
 
 export function createSuperClient(t: TestApp): Promise<TestClient> {
