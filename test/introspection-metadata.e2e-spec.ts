@@ -11,6 +11,7 @@ import {
   createClient,
   createSuperClient,
   createUser,
+  foreignJwt,
   listTokens,
   login,
   type TestClient,
@@ -209,6 +210,10 @@ describe('POST /oauth2/introspect (RFC 7662)', () => {
       ]) {
         expectInactive(await introspect(token), token);
       }
+    });
+
+    it("another issuer's 780-character JWT (RFC 7662 §2.2), not 400", async () => {
+      expectInactive(await introspect(foreignJwt(780)), 'a foreign JWT');
     });
 
     it('a token handle (never a credential) and an authorization code', async () => {
