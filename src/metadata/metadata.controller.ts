@@ -1,7 +1,7 @@
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { ApiErrors } from '../common/openapi';
 import { Controller, Get, Inject, NotFoundException, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import { ApiErrors } from '../common/openapi';
 import { ALL_SCOPE, APP_CONFIG, type AppConfig } from '../config/app-config';
 
 /** RFC 8414 §2: what a client needs to know to talk to this server. */

@@ -13,13 +13,13 @@ export interface ProcessResult {
   stderr: string;
 }
 
-/** Runs a compiled entry point to completion (bounded by `timeoutMs`). */
 /** Another user to run a process as (spawn's uid and gid), e.g. when the tests run as root. */
 export interface RunAs {
   uid: number;
   gid: number;
 }
 
+/** Runs a compiled entry point to completion (bounded by `timeoutMs`). */
 export function runNode(
   script: string,
   args: string[],
