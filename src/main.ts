@@ -4,13 +4,14 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { existsSync } from 'node:fs';
 import { Server as NetServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { ClientRepository } from './clients/client.repository';
 import { ClientsService } from './clients/clients.service';
 import {
   ensureSuperClient,
   publicSuperClientProblem,
-  SUPER_CLIENT_FILE,
+  superClientFile,
 } from './clients/super-client-bootstrap';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
 import { configureApp, createHttpAdapter } from './configure-app';
@@ -57,10 +58,19 @@ async function main(): Promise<void> {
 
   const problem = await publicSuperClientProblem(app.get(ClientRepository));
   if (problem) fail(problem);
-  const superClient = await ensureSuperClient(app.get(ClientsService), app.get(ClientRepository));
+  // The credentials go to the file and to stderr as one plain line, never to stdout: that is
+  // the JSON log, which log shippers collect.
+  const credentialsFile = superClientFile(config.database);
+  const superClient = await ensureSuperClient(
+    app.get(ClientsService),
+    app.get(ClientRepository),
+    app.get(DataSource).manager,
+    credentialsFile,
+  );
   if (superClient) {
-    process.stdout.write(
-      `Created the first super client; its secret is shown only now and kept in ${SUPER_CLIENT_FILE}:\n` +
+    process.stderr.write(
+      `tokenvakt: created the first super client; its secret is shown only now` +
+        `${credentialsFile === undefined ? '' : ` and kept in ${credentialsFile}`}: ` +
         `${JSON.stringify(superClient)}\n`,
     );
   }

@@ -274,3 +274,38 @@ describe('GET /oauth2/authorize', () => {
     });
   });
 });
+
+describe('GET /oauth2/authorize: the issuer in every response (RFC 9207)', () => {
+  const ISSUER = 'https://korap.example/tokenvakt';
+  let t: TestApp;
+  let session: TokenResponse;
+  let client: TestClient;
+
+  before(async () => {
+    t = await startTestApp({ ISSUER });
+    session = await login(t, await createSuperClient(t), await createUser(t));
+    client = await createClient(t, { redirectUri: 'https://tenant.example/cb?tenant=7' });
+  });
+  after(() => t.close());
+
+  const authorize = (params: Record<string, string>) =>
+    t
+      .http()
+      .get('/oauth2/authorize')
+      .set('Authorization', bearer(session.access_token))
+      .query({ response_type: 'code', client_id: client.client_id, state: STATE, ...params });
+
+  it('sends iss with the code, next to the state and the registered query', async () => {
+    const params = redirectedTo(await authorize({ scope: 'search' }), 'https://tenant.example/cb');
+    assert.match(params.get('code') ?? '', /^tvc_/);
+    assert.equal(params.get('iss'), ISSUER);
+    assert.equal(params.get('state'), STATE);
+    assert.equal(params.get('tenant'), '7');
+  });
+
+  it('sends iss with a redirected error', async () => {
+    const res = await authorize({ scope: 'no_such_scope' });
+    assertRedirectedError(res, 'https://tenant.example/cb', 'invalid_scope');
+    assert.equal(redirectedTo(res, 'https://tenant.example/cb').get('iss'), ISSUER);
+  });
+});

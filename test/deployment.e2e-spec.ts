@@ -42,7 +42,7 @@ describe('deployment files', () => {
     assert.equal(app.environment?.HOST, '0.0.0.0');
     assert.ok(
       app.volumes?.some((v) => v.endsWith(':/app/data')),
-      'data/super_client.json survives restarts',
+      "the super client's credentials file in data/ survives restarts",
     );
   });
 

@@ -11,6 +11,7 @@ import {
   createClient,
   createSuperClient,
   createUser,
+  foreignJwt,
   listTokens,
   login,
   type TestClient,
@@ -213,6 +214,10 @@ describe('POST /oauth2/introspect (RFC 7662)', () => {
       ]) {
         expectInactive(await introspect(token), token);
       }
+    });
+
+    it("another issuer's 780-character JWT (RFC 7662 §2.2), not 400", async () => {
+      expectInactive(await introspect(foreignJwt(780)), 'a foreign JWT');
     });
 
     it('a token handle (never a credential) and an authorization code', async () => {
@@ -495,6 +500,7 @@ describe('GET /.well-known/oauth-authorization-server (RFC 8414)', () => {
     code_challenge_methods_supported: string[];
     token_endpoint_auth_methods_supported: string[];
     introspection_endpoint_auth_methods_supported?: string[];
+    authorization_response_iss_parameter_supported?: boolean;
   }
 
   const fetchMetadata = async (t: TestApp): Promise<Metadata> => {
@@ -537,6 +543,13 @@ describe('GET /.well-known/oauth-authorization-server (RFC 8414)', () => {
       assert.ok(m.scopes_supported.includes('search'));
       // Introspection is for confidential clients only.
       assert.ok(!(m.introspection_endpoint_auth_methods_supported ?? []).includes('none'));
+      // Every authorization response carries iss (RFC 9207 §3).
+      assert.equal(m.authorization_response_iss_parameter_supported, true);
+    });
+
+    it('is not served under a path when ISSUER has none', async () => {
+      const res = await t.http().get('/.well-known/oauth-authorization-server/tokenvakt');
+      expectError(res, 404, 'not_found');
     });
 
     it('needs no authentication', async () => {
@@ -562,6 +575,32 @@ describe('GET /.well-known/oauth-authorization-server (RFC 8414)', () => {
       assert.equal(m.token_endpoint, 'https://auth.example.org/oauth2/token');
       assert.equal(m.revocation_endpoint, 'https://auth.example.org/oauth2/revoke');
       assert.equal(m.introspection_endpoint, 'https://auth.example.org/oauth2/introspect');
+    });
+  });
+
+  describe('with an ISSUER that has a path (RFC 8414 §3.1)', () => {
+    const ISSUER = 'https://korap.example/tokenvakt';
+    let t: TestApp;
+    before(async () => {
+      t = await startTestApp({ ISSUER });
+    });
+    after(() => t.close());
+
+    it('serves the metadata with the path after the well-known segment, and without it', async () => {
+      const suffixed = await t.http().get('/.well-known/oauth-authorization-server/tokenvakt');
+      assert.equal(suffixed.status, 200, suffixed.text);
+      assert.match(String(suffixed.headers['content-type']), /^application\/json/);
+      const m = suffixed.body as Metadata;
+      assert.equal(m.issuer, ISSUER);
+      assert.equal(m.token_endpoint, `${ISSUER}/oauth2/token`);
+      assert.deepEqual(await fetchMetadata(t), m);
+    });
+
+    it('answers 404 with the JSON error for any other path under it', async () => {
+      for (const path of ['other', 'tokenvakt/x', 'tokenvakt/', '', 'TOKENVAKT']) {
+        const res = await t.http().get(`/.well-known/oauth-authorization-server/${path}`);
+        expectError(res, 404, 'not_found');
+      }
     });
   });
 });

@@ -5,7 +5,14 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { freePort, runCli, startServer, type RunningServer } from './support/processes';
+import {
+  CREDENTIALS_LINE,
+  credentialsLines,
+  freePort,
+  runCli,
+  startServer,
+  type RunningServer,
+} from './support/processes';
 import { freshDatabaseUrl } from './support/test-app';
 
 /** The real server process: what an operator sees in its logs, and how it stops. */
@@ -33,8 +40,10 @@ describe('the server process', () => {
     };
     server = await startServer(cwd, env);
     base = `http://127.0.0.1:${port}`;
+    const [handedOver] = credentialsLines(server.stderr());
+    assert.ok(handedOver, server.stderr());
     superClient = JSON.parse(
-      readFileSync(join(cwd, 'data/super_client.json'), 'utf8'),
+      readFileSync(join(cwd, handedOver.file), 'utf8'),
     ) as typeof superClient;
   });
   after(async () => {
@@ -149,10 +158,11 @@ describe('the server process', () => {
     }
     const requests = requestLines();
     assert.ok(requests.length >= 10, `${requests.length} request lines`);
-    // SPEC §7 prints the first super client's credentials once, on purpose; nothing else may.
+    // SPEC §7 hands the first super client's credentials over once, on purpose, in one line on
+    // stderr; nothing else may show a secret.
     const log = (server.stdout() + server.stderr())
       .split('\n')
-      .filter((line) => !line.startsWith('{"client_id":'))
+      .filter((line) => !CREDENTIALS_LINE.test(line))
       .join('\n');
     for (const entry of requests) {
       assert.equal(typeof entry.request_id, 'string');

@@ -36,7 +36,7 @@ describe('database schema', () => {
       'expires_at',
       'client_id',
     ]);
-    assert.deepEqual(indices.IDX_tokens_family?.columns, ['family_id']);
+    assert.deepEqual(indices.IDX_tokens_family?.columns, ['family_id', 'revoked_at', 'expires_at']);
     assert.deepEqual(indices.IDX_tokens_client?.columns, ['client_id']);
     assert.deepEqual(indices.IDX_tokens_refresh?.columns, ['refresh_token_handle']);
   });

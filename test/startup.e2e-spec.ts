@@ -1,16 +1,34 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { insertClientRow } from './support/factories';
-import { freePort, MAIN_JS, runCli, runNode, startServer } from './support/processes';
+import {
+  credentialsLines,
+  freePort,
+  MAIN_JS,
+  runCli,
+  runNode,
+  startServer,
+} from './support/processes';
 import { freshDatabaseUrl, startTestApp } from './support/test-app';
 
 describe('node dist/main.js', () => {
   let cwd: string;
   let env: Record<string, string>;
   let dropDatabase: () => Promise<void>;
+  /** Where the credentials go: named after the database. */
+  let expectedFile: string;
 
   before(async () => {
     cwd = mkdtempSync(join(tmpdir(), 'tokenvakt-start-'));
@@ -19,41 +37,60 @@ describe('node dist/main.js', () => {
     // On SQLite, leave DATABASE_URL unset: the default is ./data/tokenvakt.sqlite in the cwd.
     env = fresh.url.startsWith('sqlite:') ? {} : { DATABASE_URL: fresh.url };
     env.PORT = String(await freePort());
+    expectedFile = env.DATABASE_URL
+      ? mysqlCredentialsFile(env.DATABASE_URL)
+      : 'data/super_client.json';
   });
   after(() => dropDatabase());
 
-  it('on a fresh database, creates one super client, prints it once and writes data/super_client.json (0600)', async () => {
+  it('on a fresh database, creates one super client: its credentials in data/super_client.json (0600) and in one stderr line, never on stdout', async () => {
     const server = await startServer(cwd, env);
     try {
-      const match = /Created the first super client.*\n(\{.*\})\n/.exec(server.stdout());
-      assert.ok(match?.[1], server.stdout());
-      const printed = JSON.parse(match[1]) as { client_id: string; client_secret: string };
-      const file = join(cwd, 'data/super_client.json');
-      assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), printed);
-      assert.equal(statSync(file).mode & 0o777, 0o600);
+      const handedOver = credentialsLines(server.stderr());
+      assert.equal(handedOver.length, 1, server.stderr());
+      const [{ file, credentials }] = handedOver as [(typeof handedOver)[0]];
+      assert.equal(file, expectedFile);
+      assert.deepEqual(JSON.parse(readFileSync(join(cwd, file), 'utf8')), credentials);
+      assert.equal(statSync(join(cwd, file)).mode & 0o777, 0o600);
+      // The folder tokenvakt created for it is the service user's alone.
+      assert.equal(statSync(join(cwd, 'data')).mode & 0o777, 0o700);
+      // stdout is the JSON log and nothing else: no secret in it.
+      assert.ok(!server.stdout().includes(credentials.client_secret), server.stdout());
+      for (const line of server
+        .stdout()
+        .split('\n')
+        .filter((l) => l !== '')) {
+        assert.doesNotThrow(() => JSON.parse(line) as unknown, line);
+      }
+      if (!env.DATABASE_URL) {
+        // The database and its WAL files (open while the server runs) are 0600 too.
+        for (const name of ['tokenvakt.sqlite', 'tokenvakt.sqlite-wal', 'tokenvakt.sqlite-shm']) {
+          assert.equal(statSync(join(cwd, 'data', name)).mode & 0o777, 0o600, name);
+        }
+        assert.ok(statSync(join(cwd, 'data/tokenvakt.sqlite')).size > 0);
+      }
 
-      // The printed credentials work against the running server.
+      // The credentials work against the running server.
       const res = await fetch(`http://127.0.0.1:${env.PORT}/oauth2/token`, {
         method: 'POST',
         headers: {
           'Content-Type': 'application/x-www-form-urlencoded',
-          Authorization: `Basic ${Buffer.from(`${printed.client_id}:${printed.client_secret}`).toString('base64')}`,
+          Authorization: `Basic ${Buffer.from(`${credentials.client_id}:${credentials.client_secret}`).toString('base64')}`,
         },
         body: 'grant_type=client_credentials&scope=search',
       });
       assert.equal(res.status, 200);
-      if (!env.DATABASE_URL) assert.ok(statSync(join(cwd, 'data/tokenvakt.sqlite')).size > 0);
     } finally {
       await server.stop();
     }
   });
 
   it('does not create another super client on the next start', async () => {
-    const before = readFileSync(join(cwd, 'data/super_client.json'), 'utf8');
+    const before = readFileSync(join(cwd, expectedFile), 'utf8');
     const server = await startServer(cwd, env);
     await server.stop();
-    assert.doesNotMatch(server.stdout(), /Created the first super client/);
-    assert.equal(readFileSync(join(cwd, 'data/super_client.json'), 'utf8'), before);
+    assert.deepEqual(credentialsLines(server.stderr()), []);
+    assert.equal(readFileSync(join(cwd, expectedFile), 'utf8'), before);
   });
 
   it('reads .env from the working directory', async () => {
@@ -137,5 +174,114 @@ describe('node dist/main.js', () => {
     );
     // The retries are logged as warnings on stdout before it gives up.
     assert.ok((result.stdout.match(/retrying in/g) ?? []).length >= 2, result.stdout);
+  });
+});
+
+/** The credentials file of a MySQL/MariaDB database: named after its host, port and name. */
+function mysqlCredentialsFile(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  return `data/super_client.${url.hostname}_${url.port}_${url.pathname.slice(1)}.json`;
+}
+
+describe("the first super client's credentials, one file per database", () => {
+  const dropAfterwards: Array<() => Promise<void>> = [];
+  after(async () => {
+    for (const drop of dropAfterwards) await drop();
+  });
+
+  /** A fresh database for a server started in `cwd`, and the file its credentials go to. */
+  const freshDatabase = async (cwd: string, sqliteName: string) => {
+    const fresh = await freshDatabaseUrl();
+    dropAfterwards.push(fresh.drop);
+    if (fresh.url.startsWith('sqlite:')) {
+      return {
+        DATABASE_URL: `sqlite:${join(cwd, 'db', `${sqliteName}.sqlite`)}`,
+        file: `data/super_client.${sqliteName}.json`,
+      };
+    }
+    return { DATABASE_URL: fresh.url, file: mysqlCredentialsFile(fresh.url) };
+  };
+
+  const superClients = async (DATABASE_URL: string) => {
+    const listed = await runCli(['clients', 'list'], { DATABASE_URL });
+    assert.equal(listed.code, 0, listed.stderr);
+    return (JSON.parse(listed.stdout) as Array<{ super: boolean }>).filter((c) => c.super);
+  };
+
+  it("a second database started from the same folder gets its own file and leaves the first one's alone", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'tokenvakt-two-'));
+    const files: string[] = [];
+    for (const name of ['first', 'second']) {
+      const database = await freshDatabase(cwd, name);
+      const server = await startServer(cwd, {
+        DATABASE_URL: database.DATABASE_URL,
+        PORT: String(await freePort()),
+      });
+      await server.stop();
+      const [handedOver] = credentialsLines(server.stderr());
+      assert.equal(handedOver?.file, database.file, server.stderr());
+      assert.deepEqual(
+        JSON.parse(readFileSync(join(cwd, database.file), 'utf8')),
+        handedOver.credentials,
+      );
+      files.push(database.file);
+    }
+    assert.notEqual(files[0], files[1]);
+    assert.deepEqual(readdirSync(join(cwd, 'data')).sort(), files.map((f) => f.slice(5)).sort());
+  });
+
+  it('never overwrites an existing credentials file: start-up stops with one line and creates no super client', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'tokenvakt-exists-'));
+    const database = await freshDatabase(cwd, 'recreated');
+    mkdirSync(join(cwd, 'data'));
+    const earlier = '{"client_id":"earlier","client_secret":"tvs_of_an_earlier_database"}\n';
+    writeFileSync(join(cwd, database.file), earlier, { mode: 0o600 });
+
+    const result = await runNode(MAIN_JS, [], {
+      cwd,
+      env: { DATABASE_URL: database.DATABASE_URL, PORT: String(await freePort()) },
+    });
+    assert.equal(result.code, 1);
+    const lines = result.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, result.stderr);
+    assert.match(
+      lines[0] ?? '',
+      new RegExp(
+        `^tokenvakt: could not start: cannot write the first super client's credentials to ${database.file.replaceAll('.', '\\.')} \\(it exists.*\\); no super client was created$`,
+      ),
+    );
+    assert.equal(readFileSync(join(cwd, database.file), 'utf8'), earlier);
+    assert.deepEqual(await superClients(database.DATABASE_URL), []);
+  });
+
+  it('a data folder it cannot write to stops start-up with one line and leaves no super client behind; the next start creates one', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'tokenvakt-readonly-'));
+    const database = await freshDatabase(cwd, 'readonly');
+    // Root writes through any mode: run the server as nobody then.
+    const runAs = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
+    chmodSync(cwd, 0o755);
+    mkdirSync(join(cwd, 'db'));
+    if (runAs) chownSync(join(cwd, 'db'), runAs.uid, runAs.gid);
+    mkdirSync(join(cwd, 'data'), { mode: 0o500 });
+    const env = { DATABASE_URL: database.DATABASE_URL, PORT: String(await freePort()) };
+
+    const result = await runNode(MAIN_JS, [], { cwd, env, runAs });
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    const lines = result.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, result.stderr);
+    assert.match(
+      lines[0] ?? '',
+      /^tokenvakt: could not start: cannot write the first super client's credentials to data\/super_client\.\S+\.json \(EACCES: .*\); no super client was created$/,
+    );
+    assert.deepEqual(readdirSync(join(cwd, 'data')), []);
+    assert.deepEqual(await superClients(database.DATABASE_URL), []);
+
+    // Once the folder is writable, the next start creates the super client.
+    chmodSync(join(cwd, 'data'), 0o700);
+    if (runAs) chownSync(join(cwd, 'data'), runAs.uid, runAs.gid);
+    const server = await startServer(cwd, env, runAs);
+    await server.stop();
+    assert.equal(credentialsLines(server.stderr())[0]?.file, database.file, server.stderr());
+    assert.equal((await superClients(database.DATABASE_URL)).length, 1);
   });
 });

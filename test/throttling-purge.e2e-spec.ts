@@ -9,6 +9,7 @@ import type { Response } from 'supertest';
 import { In, type FindOptionsWhere } from 'typeorm';
 import { digestSecret } from '../src/auth/secrets';
 import { AuthorizationCode } from '../src/authorization/authorization-code.entity';
+import { TokenPurgeService } from '../src/tokens/token-purge.service';
 import { Token } from '../src/tokens/token.entity';
 import {
   authorizeAndExchange,
@@ -473,9 +474,10 @@ describe('scheduled purge (PURGE_INTERVAL=1s, PURGE_BATCH_SIZE=2)', () => {
     const revoked = await authorizeAndExchange(t, { session: aliceSession, client: stats });
     // To rotate: another stats grant; the old pair is revoked, the new pair is live.
     const rotatedAway = await authorizeAndExchange(t, { session: bobSession, client: stats });
-    const bobStatsBefore = (await rows({ username: bob.username, clientId: stats.client_id })).map(
-      (r) => r.handle,
-    );
+    const bobStatsRows = await rows({ username: bob.username, clientId: stats.client_id });
+    const bobStatsBefore = bobStatsRows.map((r) => r.handle);
+    // Once rotated, kept while its family is live, for reuse detection.
+    const rotatedRefresh = bobStatsRows.find((r) => r.type === 'refresh_token')?.handle ?? '';
     // The live pdf grant of alice, issued last.
     await authorizeAndExchange(t, { session: aliceSession, client: pdf });
 
@@ -510,19 +512,21 @@ describe('scheduled purge (PURGE_INTERVAL=1s, PURGE_BATCH_SIZE=2)', () => {
     const now = Date.now();
     const purgeable = all
       .filter((r) => r.revokedAt !== null || r.expiresAt.getTime() <= now)
-      .map((r) => r.handle);
+      .map((r) => r.handle)
+      .filter((handle) => handle !== rotatedRefresh);
     const live = all
       .filter((r) => r.revokedAt === null && r.expiresAt.getTime() > now)
       .map((r) => r.handle);
-    // Expired pdf pair; the revoked stats pair; bob's rotated-away stats pair (the purge may
-    // already have taken some of them by now, so count from what was set up).
+    // Expired pdf pair; the revoked stats pair; bob's rotated-away stats access token (the
+    // purge may already have taken some of them by now, so count from what was set up).
+    const rotatedAccess = bobStatsBefore.filter((handle) => handle !== rotatedRefresh);
     for (const handle of [...toExpire, ...bobStatsBefore]) assert.ok(!live.includes(handle));
     // Live: 2 sessions × 2, script 1, bob pdf 2, cc 1, bob's new stats pair 2, alice pdf 2.
     assert.equal(live.length, 12);
 
     const remaining = await waitFor(
       async () => ({
-        tokens: await existingHandles([...purgeable, ...toExpire, ...bobStatsBefore]),
+        tokens: await existingHandles([...purgeable, ...toExpire, ...rotatedAccess]),
         codes: await existingCodes([expiredCodeDigest]),
       }),
       (r) => r.tokens.length === 0 && r.codes.length === 0,
@@ -532,8 +536,9 @@ describe('scheduled purge (PURGE_INTERVAL=1s, PURGE_BATCH_SIZE=2)', () => {
     const revokedRows = await rows({ username: alice.username, clientId: stats.client_id });
     assert.deepEqual(revokedRows, [], 'the revoked grant is gone');
 
-    // Every live token, and the live code, are still there.
+    // Every live token, bob's rotated refresh token, and the live code are still there.
     assert.deepEqual((await existingHandles(live)).sort(), [...live].sort());
+    assert.deepEqual(await existingHandles([rotatedRefresh]), [rotatedRefresh]);
     assert.deepEqual(await existingCodes([liveCodeDigest]), [liveCodeDigest]);
     assert.equal((await listTokens(t, superClient, bearer(aliceSession.access_token))).status, 200);
     const exchange = await t.http().post('/oauth2/token').type('form').send({
@@ -624,5 +629,115 @@ describe('purge schedule off (PURGE_INTERVAL=0)', () => {
 
     await sleep(1500);
     assert.deepEqual({ tokens: await tokens.count(), codes: await codes.count() }, before);
+  });
+});
+
+describe('reuse detection survives the purge (RFC 9700 §4.14.2)', () => {
+  let t: TestApp;
+  let superClient: TestClient;
+  let pdf: TestClient;
+  let session: TokenResponse;
+
+  before(async () => {
+    // No schedule: each test purges at the moment it chooses, as `tokens purge` does.
+    t = await startTestApp({ PURGE_INTERVAL: '0' });
+    superClient = await createSuperClient(t);
+    pdf = await createClient(t);
+    session = await login(t, superClient, await createUser(t));
+  });
+  after(() => t.close());
+
+  const purge = () => t.get(TokenPurgeService).purge();
+  const refresh = (refreshToken: string | undefined) =>
+    t
+      .http()
+      .post('/oauth2/token')
+      .set('Authorization', clientBasic(pdf))
+      .type('form')
+      .send({ grant_type: 'refresh_token', refresh_token: refreshToken ?? '' });
+  const familyRows = async (refreshToken: string | undefined) => {
+    const tokens = t.dataSource.getRepository(Token);
+    const row = await tokens.findOneByOrFail({ digest: digestSecret(refreshToken ?? '') });
+    return () => tokens.findBy({ familyId: row.familyId });
+  };
+
+  it('a stolen refresh token rotated by the attacker, then a purge: the legitimate client presenting it revokes the family', async () => {
+    const stolen = await authorizeAndExchange(t, { session, client: pdf });
+    const family = await familyRows(stolen.refresh_token);
+    const attacker = await refresh(stolen.refresh_token);
+    assert.equal(attacker.status, 200, attacker.text);
+    const attackerTokens = attacker.body as TokenResponse;
+
+    await purge();
+    // Kept: the rotated refresh token (the family is live) and the attacker's pair; the old
+    // access token, revoked with the rotation, is gone.
+    const kept = await family();
+    assert.deepEqual(
+      kept
+        .map((r) => `${r.type} ${r.rotated ? 'rotated' : r.revokedAt ? 'revoked' : 'live'}`)
+        .sort(),
+      ['access_token live', 'refresh_token live', 'refresh_token rotated'],
+    );
+
+    const legitimate = await refresh(stolen.refresh_token);
+    expectError(legitimate, 400, 'invalid_grant');
+    expectError(await refresh(attackerTokens.refresh_token), 400, 'invalid_grant');
+    const introspection = await t
+      .http()
+      .post('/oauth2/introspect')
+      .set('Authorization', clientBasic(pdf))
+      .type('form')
+      .send({ token: attackerTokens.access_token });
+    assert.deepEqual(introspection.body, { active: false });
+
+    // Now nothing of the family can become live again: the next purge takes all of it.
+    await purge();
+    assert.deepEqual(await family(), []);
+  });
+
+  it('purges a rotated family once its last live token is revoked', async () => {
+    const first = await authorizeAndExchange(t, { session, client: pdf });
+    const family = await familyRows(first.refresh_token);
+    const rotated = await refresh(first.refresh_token);
+    assert.equal(rotated.status, 200, rotated.text);
+    const revoke = await t
+      .http()
+      .post('/oauth2/revoke')
+      .set('Authorization', clientBasic(pdf))
+      .type('form')
+      .send({ token: (rotated.body as TokenResponse).refresh_token ?? '' });
+    assert.equal(revoke.status, 200, revoke.text);
+    assert.equal((await family()).length, 4);
+
+    await purge();
+    assert.deepEqual(await family(), []);
+  });
+
+  it('purges a rotated family once its live tokens have expired, and expired rotated tokens', async () => {
+    const tokens = t.dataSource.getRepository(Token);
+    const past = new Date(Date.now() - 60_000);
+
+    // The live pair has expired; the rotated refresh token not yet.
+    const first = await authorizeAndExchange(t, { session, client: pdf });
+    const family = await familyRows(first.refresh_token);
+    assert.equal((await refresh(first.refresh_token)).status, 200);
+    await tokens.update(
+      { handle: In((await family()).filter((r) => !r.revokedAt).map((r) => r.handle)) },
+      { expiresAt: past },
+    );
+
+    // The rotated refresh token has expired (with its family's refresh expiry); the live
+    // pair not yet (an access token may outlive the refresh expiry of its grant).
+    const second = await authorizeAndExchange(t, { session, client: pdf });
+    const secondFamily = await familyRows(second.refresh_token);
+    assert.equal((await refresh(second.refresh_token)).status, 200);
+    await tokens.update({ digest: digestSecret(second.refresh_token ?? '') }, { expiresAt: past });
+
+    await purge();
+    assert.deepEqual(await family(), []);
+    assert.deepEqual(
+      (await secondFamily()).map((r) => `${r.type} ${r.revokedAt ? 'revoked' : 'live'}`).sort(),
+      ['access_token live', 'refresh_token live'],
+    );
   });
 });

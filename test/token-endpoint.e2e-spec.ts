@@ -11,6 +11,7 @@ import {
   createClient,
   createSuperClient,
   createUser,
+  foreignJwt,
   insertClientRow,
   login,
   pkcePair,
@@ -650,6 +651,24 @@ describe('POST /oauth2/token and POST /oauth2/revoke', () => {
         assert.equal(res.status, 200);
         assert.equal(res.text, '');
       }
+    });
+
+    it("answers 200 for another issuer's 780-character JWT; the body limit still bounds the token, a 257-character client_secret is refused", async () => {
+      const jwt = foreignJwt(780);
+      assert.equal(jwt.length, 780);
+      const res = await revoke({ token: jwt }, clientBasic(pdf));
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.text, '');
+      assertError(
+        await revoke({ token: 'x'.repeat(70 * 1024) }, clientBasic(pdf)),
+        413,
+        'request_too_large',
+      );
+      assertError(
+        await revoke({ token: jwt, client_id: pdf.client_id, client_secret: 'x'.repeat(257) }),
+        400,
+        'invalid_request',
+      );
     });
 
     it("answers 200 for another client's token and changes nothing", async () => {

@@ -33,13 +33,13 @@ export class AuthorizationService {
     const redirectUri = trustedRedirectUri(client, query.redirect_uri);
 
     try {
-      return redirectWith(redirectUri, {
+      return redirectWith(redirectUri, this.config.issuer, {
         code: await this.issueCode(user, client, redirectUri, query),
         state: query.state,
       });
     } catch (error) {
       if (!(error instanceof OAuthError)) throw error;
-      return redirectWith(redirectUri, {
+      return redirectWith(redirectUri, this.config.issuer, {
         error: error.code,
         error_description: error.description,
         state: query.state,
@@ -121,9 +121,17 @@ function pkceChallenge(client: Client, query: AuthorizeQueryDto): string | null 
   return query.code_challenge;
 }
 
-function redirectWith(redirectUri: string, params: Record<string, string | undefined>): string {
+/**
+ * The redirect URI with the response's parameters, and always `iss`: RFC 9207 §2 lets the
+ * client tell which authorization server answered (mix-up attacks), success or error.
+ */
+function redirectWith(
+  redirectUri: string,
+  issuer: string,
+  params: Record<string, string | undefined>,
+): string {
   const url = new URL(redirectUri);
-  for (const [key, value] of Object.entries(params)) {
+  for (const [key, value] of Object.entries({ ...params, iss: issuer })) {
     if (value !== undefined) url.searchParams.set(key, value);
   }
   return url.toString();

@@ -6,6 +6,9 @@ import { availableParallelism } from 'node:os';
  * line that names the variable.
  */
 
+/** The database when DATABASE_URL is not set. */
+export const DEFAULT_SQLITE_PATH = './data/tokenvakt.sqlite';
+
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
 export type DatabaseConfig =
@@ -237,7 +240,7 @@ export function loadConfig(env: Environment): AppConfig {
   const host = value('HOST', '127.0.0.1');
   const port = parsePort(value('PORT', '8089'));
   return {
-    database: parseDatabaseUrl(value('DATABASE_URL', 'sqlite:./data/tokenvakt.sqlite')),
+    database: parseDatabaseUrl(value('DATABASE_URL', `sqlite:${DEFAULT_SQLITE_PATH}`)),
     host,
     port,
     issuer: parseIssuer(

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import type { DataSourceOptions } from 'typeorm';
@@ -30,7 +30,7 @@ export function dataSourceOptions(
     logging: false,
   } as const;
   if (database.dialect === 'sqlite') {
-    if (database.path !== ':memory:') mkdirSync(dirname(database.path), { recursive: true });
+    if (database.path !== ':memory:') prepareDatabaseFile(database.path);
     return {
       ...common,
       type: 'better-sqlite3',
@@ -57,6 +57,20 @@ export function dataSourceOptions(
     charset: 'utf8mb4_bin',
     extra: { connectionLimit: 10, connectTimeout: 5000 },
   };
+}
+
+/**
+ * The SQLite file holds every token digest, client secret digest and password hash: only the
+ * service's user may read it. Before SQLite opens it, a folder created for it is 0700, the file
+ * is created 0600 or an existing one (and its -wal and -shm) set to 0600. SQLite creates -wal
+ * and -shm with the permissions of the database file.
+ */
+function prepareDatabaseFile(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    if (existsSync(file)) chmodSync(file, 0o600);
+  }
 }
 
 export type MysqlFlavour = 'mysql' | 'mariadb';

@@ -13,6 +13,8 @@ import { TokenRepository } from './token.repository';
 /**
  * Deletes expired and revoked tokens and expired codes, in batches of PURGE_BATCH_SIZE rows
  * so that no statement holds the tables for long; every PURGE_INTERVAL, and on `tokens purge`.
+ * Rotated refresh tokens of a family that still has a live token are kept for reuse
+ * detection (TokenRepository.purgeBatch).
  */
 @Injectable()
 export class TokenPurgeService implements OnApplicationBootstrap, OnApplicationShutdown {

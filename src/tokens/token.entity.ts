@@ -13,7 +13,9 @@ export const TOKEN_TYPES: readonly TokenType[] = ['access_token', 'refresh_token
 // The token list and the admin API: one user's tokens of one type that have not expired.
 @Index('IDX_tokens_list', ['username', 'type', 'expiresAt', 'clientId'])
 @Index('IDX_tokens_client', ['clientId'])
-@Index('IDX_tokens_family', ['familyId'])
+// Revoking a family, and whether a family still has a live token (the purge keeps its rotated
+// refresh tokens while it has), answered from the index alone.
+@Index('IDX_tokens_family', ['familyId', 'revokedAt', 'expiresAt'])
 @Index('IDX_tokens_refresh', ['refreshTokenHandle'])
 export class Token {
   @PrimaryColumn({ type: 'varchar', length: 32 })

@@ -230,14 +230,25 @@ export class TokenRepository {
   }
 
   /**
-   * Deletes at most `limit` expired or revoked rows and returns how many it deleted. Neither
-   * state is ever undone, so a row selected here cannot have become live before the delete.
+   * Deletes at most `limit` purgeable rows and returns how many it deleted: expired ones,
+   * revoked ones that were not rotated, and rotated refresh tokens whose family has no live
+   * token left. A rotated refresh token of a live family is kept until it expires (it keeps
+   * the family's refresh expiry), so that presenting it again still revokes the family
+   * (RFC 9700 §4.14.2). No selected row can become unpurgeable before the delete: expiry and
+   * revocation are never undone, and a family without a live token never gets one again
+   * (only a live refresh token or the single-use code issues into a family). The NOT EXISTS
+   * probes IDX_tokens_family.
    */
   async purgeBatch(now: Date, limit: number): Promise<number> {
     const rows = await this.tokens
       .createQueryBuilder('t')
       .select('t.handle', 'handle')
-      .where('(t.expires_at <= :now OR t.revoked_at IS NOT NULL)', { now })
+      .where(
+        't.expires_at <= :now OR (t.revoked_at IS NOT NULL AND (t.rotated = :notRotated OR ' +
+          'NOT EXISTS (SELECT 1 FROM tokens live_token WHERE live_token.family_id = t.family_id ' +
+          'AND live_token.revoked_at IS NULL AND live_token.expires_at > :now)))',
+        { now, notRotated: this.value.rotated(false) },
+      )
       .limit(limit)
       .getRawMany<{ handle: string }>();
     if (rows.length === 0) return 0;

@@ -199,3 +199,15 @@ export function postForm(t: TestApp, path: string, authorization: string | undef
   if (authorization !== undefined) req.set('Authorization', authorization);
   return req.type('form').send(fields);
 }
+
+/** A JWT-shaped token of `length` characters, as another issuer would sign it. */
+export function foreignJwt(length: number): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const head = `${part({ alg: 'RS256', typ: 'JWT' })}.${part({ iss: 'https://other.example', sub: 'alice' })}.`;
+  return (
+    head +
+    randomBytes(length)
+      .toString('base64url')
+      .slice(0, length - head.length)
+  );
+}

@@ -13,11 +13,23 @@ export interface ProcessResult {
   stderr: string;
 }
 
+/** Another user to run a process as (spawn's uid and gid), e.g. when the tests run as root. */
+export interface RunAs {
+  uid: number;
+  gid: number;
+}
+
 /** Runs a compiled entry point to completion (bounded by `timeoutMs`). */
 export function runNode(
   script: string,
   args: string[],
-  options: { env?: Record<string, string>; cwd?: string; input?: string; timeoutMs?: number } = {},
+  options: {
+    env?: Record<string, string>;
+    cwd?: string;
+    input?: string;
+    timeoutMs?: number;
+    runAs?: RunAs;
+  } = {},
 ): Promise<ProcessResult> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [script, ...args], {
@@ -26,6 +38,7 @@ export function runNode(
       env: { PATH: process.env.PATH ?? '', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
       timeout: options.timeoutMs ?? 30_000,
+      ...options.runAs,
     });
     let stdout = '';
     let stderr = '';
@@ -72,10 +85,12 @@ export interface RunningServer {
 export async function startServer(
   cwd: string,
   env: Record<string, string>,
+  runAs?: RunAs,
 ): Promise<RunningServer> {
   const child = spawn(process.execPath, [MAIN_JS], {
     cwd,
     env: { PATH: process.env.PATH ?? '', ...env },
+    ...runAs,
   });
   let stdout = '';
   let stderr = '';
@@ -101,4 +116,20 @@ export async function startServer(
       return exited;
     },
   };
+}
+
+/** The line on stderr that hands over the first super client's credentials (SPEC §7). */
+export const CREDENTIALS_LINE =
+  /^tokenvakt: created the first super client; its secret is shown only now and kept in (\S+): (\{.*\})$/;
+
+/** The credentials lines of a server's stderr: the file each names, and the credentials. */
+export function credentialsLines(
+  stderr: string,
+): Array<{ file: string; credentials: { client_id: string; client_secret: string } }> {
+  return stderr.split('\n').flatMap((line) => {
+    const match = CREDENTIALS_LINE.exec(line);
+    if (!match?.[1] || !match[2]) return [];
+    const credentials = JSON.parse(match[2]) as { client_id: string; client_secret: string };
+    return [{ file: match[1], credentials }];
+  });
 }

@@ -1,10 +1,12 @@
 import { InitialSchema1795439966285 } from './1795439966285-InitialSchema';
 import { TokenLastUsedAt1795441290671 } from './1795441290671-TokenLastUsedAt';
 import { ClientMayIntrospect1796192012664 } from './1796192012664-ClientMayIntrospect';
+import { TokenFamilyLiveIndex1796192287481 } from './1796192287481-TokenFamilyLiveIndex';
 
 /** Every migration of the mysql schema, oldest first. */
 export const MYSQL_MIGRATIONS = [
   InitialSchema1795439966285,
   TokenLastUsedAt1795441290671,
   ClientMayIntrospect1796192012664,
+  TokenFamilyLiveIndex1796192287481,
 ];
