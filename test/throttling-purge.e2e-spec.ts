@@ -636,6 +636,7 @@ describe('reuse detection survives the purge (RFC 9700 §4.14.2)', () => {
   let t: TestApp;
   let superClient: TestClient;
   let pdf: TestClient;
+  let resourceServer: TestClient;
   let session: TokenResponse;
 
   before(async () => {
@@ -643,6 +644,7 @@ describe('reuse detection survives the purge (RFC 9700 §4.14.2)', () => {
     t = await startTestApp({ PURGE_INTERVAL: '0' });
     superClient = await createSuperClient(t);
     pdf = await createClient(t);
+    resourceServer = await createClient(t, { mayIntrospect: true, redirectUri: undefined });
     session = await login(t, superClient, await createUser(t));
   });
   after(() => t.close());
@@ -685,7 +687,7 @@ describe('reuse detection survives the purge (RFC 9700 §4.14.2)', () => {
     const introspection = await t
       .http()
       .post('/oauth2/introspect')
-      .set('Authorization', clientBasic(pdf))
+      .set('Authorization', clientBasic(resourceServer))
       .type('form')
       .send({ token: attackerTokens.access_token });
     assert.deepEqual(introspection.body, { active: false });
