@@ -25,7 +25,9 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--enable-source-maps', '--test', ...files.sort()], {
+// A test that hangs fails after five minutes instead of holding CI until its own limit.
+const args = ['--enable-source-maps', '--test', '--test-timeout=300000', ...files.sort()];
+const result = spawnSync(process.execPath, args, {
   stdio: 'inherit',
 });
 process.exit(result.status ?? 1);
