@@ -31,7 +31,7 @@ describe('database schema', () => {
     );
     assert.deepEqual(indices.UQ_tokens_digest, { columns: ['digest'], unique: true });
     assert.deepEqual(indices.IDX_tokens_list?.columns, [
-      'username',
+      'user_id',
       'type',
       'expires_at',
       'client_id',

@@ -53,13 +53,14 @@ export class UserAuthService {
     }
     // Only a super client's session acts for the user here; a token a third-party client
     // holds, or a client-credentials token (no user), does not reach these services.
-    if (token.username === null || !token.client?.isSuper) {
+    if (token.userId === null || token.username === null || !token.client?.isSuper) {
       throw OAuthError.insufficientScope(
         'The access token was not issued to a super client for a user.',
       );
     }
     // Its use is recorded by BearerUseInterceptor once the request has succeeded.
     return {
+      userId: token.userId,
       username: token.username,
       authenticatedAt: token.userAuthenticatedAt ?? token.createdAt,
       bearerToken: token,
@@ -69,11 +70,12 @@ export class UserAuthService {
   private async authenticateBasic(credentials: string): Promise<AuthenticatedUser> {
     const decoded = decodeBasicCredentials(credentials);
     if (!decoded) throw OAuthError.invalidToken('The username or password is wrong.');
-    if (!(await this.users.verifyCredentials(decoded.user, decoded.password))) {
+    const user = await this.users.verifyCredentials(decoded.user, decoded.password);
+    if (!user) {
       throw OAuthError.invalidToken('The username or password is wrong.').countsAsFailureOf(
         decoded.user,
       );
     }
-    return { username: decoded.user, authenticatedAt: new Date() };
+    return { userId: user.id, username: user.username, authenticatedAt: new Date() };
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { transactionRetryingLockConflicts } from '../database/lock-conflicts';
 import { digestSecret, SECRET_PREFIX } from '../auth/secrets';
 import { ALL_SCOPE } from '../config/app-config';
@@ -9,10 +9,11 @@ import { verifyS256 } from '../authorization/pkce';
 import type { Client } from '../clients/client.entity';
 import { OAuthError } from '../common/oauth-error';
 import { MetricsService } from '../observability/metrics.service';
+import { UserRepository } from '../users/user.repository';
 import { UsersService } from '../users/users.service';
 import type { TokenRequestDto } from './token-request.dto';
 import { TokenRepository } from './token.repository';
-import { TokenService, type IssuedTokens } from './token.service';
+import { TokenService, type GrantToIssue, type IssuedTokens } from './token.service';
 
 /** Thrown inside a transaction when another request already used the code or token. */
 class AlreadyUsed extends Error {}
@@ -25,6 +26,7 @@ export class TokenGrantService {
     private readonly tokens: TokenRepository,
     private readonly codes: AuthorizationCodeRepository,
     private readonly users: UsersService,
+    private readonly userRows: UserRepository,
     private readonly scopes: ScopePolicy,
     private readonly dataSource: DataSource,
     private readonly metrics: MetricsService,
@@ -81,10 +83,11 @@ export class TokenGrantService {
     try {
       return await transactionRetryingLockConflicts(this.dataSource, async (manager) => {
         if (!(await this.codes.markRedeemed(code.digest, now, manager))) throw new AlreadyUsed();
-        return this.tokenService.issue(
+        return this.issueForExistingUser(
           {
             grantType: 'authorization_code',
             client,
+            userId: code.userId,
             username: code.username,
             scopes: parseScope(code.scope),
             familyId: code.familyId,
@@ -134,6 +137,7 @@ export class TokenGrantService {
           {
             grantType: 'refresh_token',
             client,
+            userId: token.userId,
             username: token.username,
             scopes,
             familyId: token.familyId,
@@ -170,21 +174,44 @@ export class TokenGrantService {
     if (!form.username || form.password === undefined) {
       throw OAuthError.invalidRequest('username and password are required.');
     }
-    if (!(await this.users.verifyCredentials(form.username, form.password))) {
+    const user = await this.users.verifyCredentials(form.username, form.password);
+    if (!user) {
       throw OAuthError.invalidGrant('The username or password is wrong.').countsAsFailureOf(
         form.username,
       );
     }
     const scopes =
       form.scope === undefined ? [ALL_SCOPE] : this.scopes.grantable(form.scope, client);
-    return this.tokenService.issue({
-      grantType: 'password',
+    const grant = {
+      grantType: 'password' as const,
       client,
-      username: form.username,
+      userId: user.id,
+      username: user.username,
       scopes,
       familyId: this.tokenService.newFamilyId(),
       userAuthenticatedAt: new Date(),
-    });
+    };
+    return transactionRetryingLockConflicts(this.dataSource, (manager) =>
+      this.issueForExistingUser(grant, manager),
+    );
+  }
+
+  /**
+   * Issues a user's tokens in `manager`'s transaction, and rolls them back if the user has
+   * been removed since the code was issued or the password checked. `users remove` revokes
+   * the tokens it finds; these are either found by it (the check sees the user, so the
+   * insert came first and its revocation waits for this transaction) or checked after it
+   * committed (and refused here), never missed by both.
+   */
+  private async issueForExistingUser(
+    grant: GrantToIssue & { userId: number },
+    manager: EntityManager,
+  ): Promise<IssuedTokens> {
+    const issued = await this.tokenService.issue(grant, manager);
+    if (!(await this.userRows.existsById(grant.userId, manager))) {
+      throw OAuthError.invalidGrant('The user has been removed.');
+    }
+    return issued;
   }
 
   /** RFC 6749 §4.4: confidential clients only; no user and no refresh token. */
@@ -199,6 +226,7 @@ export class TokenGrantService {
     return this.tokenService.issue({
       grantType: 'client_credentials',
       client,
+      userId: null,
       username: null,
       scopes: this.scopes.grantable(form.scope, client),
       familyId: this.tokenService.newFamilyId(),

@@ -1,8 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { AuthorizationCodeRepository } from '../authorization/authorization-code.repository';
 import { OAuthError } from '../common/oauth-error';
+import { transactionRetryingLockConflicts } from '../database/lock-conflicts';
 import { TokenRepository } from '../tokens/token.repository';
 import { hashPassword, verifyPassword } from './password-hasher';
+import type { User } from './user.entity';
 import { UserRepository } from './user.repository';
 
 /** Usernames become token subjects and Basic credentials, so no ':' or white space. */
@@ -17,6 +21,8 @@ export class UsersService {
   constructor(
     private readonly users: UserRepository,
     private readonly tokens: TokenRepository,
+    private readonly codes: AuthorizationCodeRepository,
+    private readonly dataSource: DataSource,
   ) {}
 
   async create(username: string, password: string): Promise<void> {
@@ -38,22 +44,35 @@ export class UsersService {
     });
   }
 
-  /** Deletes the user and revokes every token they hold; false when there was no such user. */
+  /**
+   * Removes a user in one transaction: their pending authorization codes are deleted, every
+   * token they hold is revoked, and the row is deleted. Their id is never given to anyone
+   * again, so a new user of the same name owns none of it. False when there was no such user.
+   */
   async remove(username: string): Promise<boolean> {
-    const removed = await this.users.deleteByUsername(username);
-    await this.tokens.revokeForUser(username, new Date());
-    return removed;
+    return transactionRetryingLockConflicts(this.dataSource, async (manager) => {
+      const user = await this.users.findByUsername(username, manager);
+      if (!user) return false;
+      await this.codes.deleteForUser(user.id, manager);
+      await this.tokens.revokeForUser(user.id, new Date(), manager);
+      return this.users.delete(user.id, manager);
+    });
   }
 
-  /** True when the username exists and the password is its password. */
-  async verifyCredentials(username: string, password: string): Promise<boolean> {
-    if (password.length > MAX_PASSWORD_LENGTH) return false;
+  /** The id of the user who now has this name, or null. */
+  async findId(username: string): Promise<number | null> {
+    return (await this.users.findByUsername(username))?.id ?? null;
+  }
+
+  /** The user, when the username exists and the password is its password; else null. */
+  async verifyCredentials(username: string, password: string): Promise<User | null> {
+    if (password.length > MAX_PASSWORD_LENGTH) return null;
     const user = await this.users.findByUsername(username);
     if (!user) {
       this.dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
       await verifyPassword(password, await this.dummyHash);
-      return false;
+      return null;
     }
-    return verifyPassword(password, user.passwordHash);
+    return (await verifyPassword(password, user.passwordHash)) ? user : null;
   }
 }

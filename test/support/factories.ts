@@ -8,6 +8,8 @@ const unique = (prefix: string): string =>
   `${prefix}${++counter}_${randomBytes(3).toString('hex')}`;
 
 export interface TestUser {
+  /** users.id */
+  id: number;
   username: string;
   password: string;
   /** `Authorization: Basic ...` for this user. */
@@ -32,8 +34,11 @@ export interface TokenResponse {
 
 export async function createUser(t: TestApp, username = unique('user')): Promise<TestUser> {
   const password = `pw-${randomBytes(8).toString('hex')}`;
-  await t.get(UsersService).create(username, password);
-  return { username, password, basic: basicAuth(username, password) };
+  const users = t.get(UsersService);
+  await users.create(username, password);
+  const id = await users.findId(username);
+  if (id === null) throw new Error(`user ${username} was not created`);
+  return { id, username, password, basic: basicAuth(username, password) };
 }
 
 export async function createClient(

@@ -1,5 +1,10 @@
 import { InitialSchema1795439964894 } from './1795439964894-InitialSchema';
 import { TokenLastUsedAt1795441287280 } from './1795441287280-TokenLastUsedAt';
+import { UserIds1796192246023 } from './1796192246023-UserIds';
 
 /** Every migration of the sqlite schema, oldest first. */
-export const SQLITE_MIGRATIONS = [InitialSchema1795439964894, TokenLastUsedAt1795441287280];
+export const SQLITE_MIGRATIONS = [
+  InitialSchema1795439964894,
+  TokenLastUsedAt1795441287280,
+  UserIds1796192246023,
+];
