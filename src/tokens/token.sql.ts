@@ -77,11 +77,14 @@ export const REVOKE = {
   withIssued: revokeWhere('(`handle` = ? OR `refresh_token_handle` = ?)'),
   /**
    * withIssued, only if the token is this user's. Parameters: now, handle, user id, handle,
-   * user id. The owner is repeated in each branch of the OR so that SQLite, like MariaDB,
-   * takes PRIMARY and IDX_tokens_refresh rather than all of the user's rows in IDX_tokens_list.
+   * user id. The owner is repeated in each branch of the OR, and written `+user_id`, so that
+   * SQLite, like MariaDB, takes PRIMARY and IDX_tokens_refresh rather than all of the user's
+   * rows in IDX_tokens_list: without statistics an equality on the first column of either
+   * index looks alike to SQLite, and the unary plus (a no-op to MariaDB) takes the owner's
+   * column out of its choice.
    */
   ownedWithIssued: revokeWhere(
-    '((`handle` = ? AND `user_id` = ?) OR (`refresh_token_handle` = ? AND `user_id` = ?))',
+    '((`handle` = ? AND +`user_id` = ?) OR (`refresh_token_handle` = ? AND +`user_id` = ?))',
   ),
   /** A refresh token exchanged: revoked and marked. Parameters: now, rotated (true), handle. */
   rotate: revokeWhere('`handle` = ?', ', `rotated` = ?'),

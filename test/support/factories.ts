@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ClientsService, type ClientRegistration } from '../../src/clients/clients.service';
+import { User } from '../../src/users/user.entity';
 import { UsersService } from '../../src/users/users.service';
 import { basicAuth, bearer, type TestApp } from './test-app';
 
@@ -34,10 +35,8 @@ export interface TokenResponse {
 
 export async function createUser(t: TestApp, username = unique('user')): Promise<TestUser> {
   const password = `pw-${randomBytes(8).toString('hex')}`;
-  const users = t.get(UsersService);
-  await users.create(username, password);
-  const id = await users.findId(username);
-  if (id === null) throw new Error(`user ${username} was not created`);
+  await t.get(UsersService).create(username, password);
+  const { id } = await t.dataSource.getRepository(User).findOneByOrFail({ username });
   return { id, username, password, basic: basicAuth(username, password) };
 }
 
