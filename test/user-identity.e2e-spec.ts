@@ -122,6 +122,19 @@ describe('a user is an identity, not a name', () => {
     });
   });
 
+  it('takes a session token that names a user but no user id (as written before the UserIds migration) as acting for nobody: 403 insufficient_scope', async () => {
+    const user = await createUser(t);
+    const session = await login(t, superClient, user);
+    await t.dataSource
+      .getRepository(Token)
+      .update({ digest: digestSecret(session.access_token) }, { userId: null });
+    expectOAuthError(
+      await listTokens(t, superClient, bearer(session.access_token)),
+      403,
+      'insufficient_scope',
+    );
+  });
+
   describe('a new user with the name of a removed one', () => {
     let old: TestUser;
     let oldSession: TokenResponse;
