@@ -197,11 +197,11 @@ export class TokenGrantService {
   }
 
   /**
-   * Issues a user's tokens in `manager`'s transaction, and rolls them back if the user has
-   * been removed since the code was issued or the password checked. `users remove` revokes
-   * the tokens it finds; these are either found by it (the check sees the user, so the
-   * insert came first and its revocation waits for this transaction) or checked after it
-   * committed (and refused here), never missed by both.
+   * Issues a user's tokens in `manager`'s transaction, then checks that the user still exists,
+   * so that a removal racing the grant (after the code was issued or the password checked)
+   * leaves no live token: `users remove` revokes what was inserted before its revocation,
+   * waiting for this transaction if need be, and a transaction that inserts after it finds the
+   * user gone here and rolls back.
    */
   private async issueForExistingUser(
     grant: GrantToIssue & { userId: number },
