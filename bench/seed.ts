@@ -103,7 +103,7 @@ const PROBE_USER_ID = 1;
 const REVOKER_USER_ID = 2;
 
 function bulkUserId(index: number): number {
-  return 3 + index;
+  return REVOKER_USER_ID + 1 + index;
 }
 
 /** A user as tokens and clients name them: the id owns, the name is recorded. */
