@@ -59,6 +59,7 @@ interface ClientRow {
 interface TokenRow {
   handle: string;
   type: string;
+  userId: number | null;
   username: string | null;
   clientId: string;
   scope: string;
@@ -81,6 +82,10 @@ function str(value: unknown): string {
 function nstr(value: unknown): string | null {
   return (value as string | null | undefined) ?? null;
 }
+/** mysql2 gives INT columns as numbers. */
+function nint(value: unknown): number | null {
+  return (value as number | null | undefined) ?? null;
+}
 
 function toClient(row: RowDataPacket): ClientRow | null {
   if (row.c_id === null || row.c_id === undefined) return null;
@@ -101,6 +106,7 @@ function toToken(row: RowDataPacket): TokenRow {
   return {
     handle: str(row.t_handle),
     type: str(row.t_type),
+    userId: nint(row.t_user_id),
     username: nstr(row.t_username),
     clientId: str(row.t_client_id),
     scope: str(row.t_scope),
@@ -176,8 +182,8 @@ class Baseline {
     return client;
   }
 
-  /** Bearer only (the benchmark does not send Basic user credentials). */
-  private async user(req: IncomingMessage): Promise<string> {
+  /** The user's id; Bearer only (the benchmark does not send Basic user credentials). */
+  private async user(req: IncomingMessage): Promise<number> {
     const header = parseAuthorizationHeader(req.headers.authorization);
     if (header?.scheme !== 'bearer') throw invalidToken('User authentication is required.');
     const raw = header.credentials;
@@ -193,11 +199,11 @@ class Baseline {
     ) {
       throw invalidToken('The access token is unknown, expired or revoked.');
     }
-    if (token.username === null || !token.client?.isSuper) {
+    if (token.userId === null || token.username === null || !token.client?.isSuper) {
       throw new HttpError(403, 'insufficient_scope', 'Not a super client session.');
     }
     await this.recordUse(token, now);
-    return token.username;
+    return token.userId;
   }
 
   /** client_secret_basic or client_secret_post (no public clients in the benchmark). */
@@ -223,7 +229,7 @@ class Baseline {
   }
 
   async tokenList(req: IncomingMessage, form: Form, res: ServerResponse): Promise<void> {
-    const username = await this.user(req);
+    const userId = await this.user(req);
     const type = form.get('token_type');
     if (type !== 'access_token' && type !== 'refresh_token') {
       throw invalidRequest('token_type must be access_token or refresh_token.');
@@ -235,7 +241,7 @@ class Baseline {
     }
     const paging = parsePaging(form);
     const now = new Date();
-    const where: unknown[] = [username, type, now];
+    const where: unknown[] = [userId, type, now];
     if (clientId !== undefined) where.push(clientId);
     where.push(superClient.id);
     const withClientId = clientId !== undefined;
@@ -314,6 +320,7 @@ class Baseline {
       digestSecret(accessToken),
       'access_token',
       null,
+      null,
       client.id,
       scope,
       generateId(),
@@ -334,7 +341,7 @@ class Baseline {
   }
 
   async revokeSuper(req: IncomingMessage, form: Form, res: ServerResponse): Promise<void> {
-    const username = await this.user(req);
+    const userId = await this.user(req);
     await this.superClient(form);
     const value = form.get('token');
     if (!value) throw invalidRequest('token is required.');
@@ -343,8 +350,8 @@ class Baseline {
     const token = await this.findByRawValue(value);
     const now = new Date();
     if (!token) {
-      await this.affected(SQL.REVOKE_OWNED_BY_HANDLE, [now, value, username, value, username]);
-    } else if (token.username === username) {
+      await this.affected(SQL.REVOKE_OWNED_BY_HANDLE, [now, value, userId, value, userId]);
+    } else if (token.userId === userId) {
       // One conditional UPDATE either way, atomic on its own: autocommit, no BEGIN/COMMIT.
       if (token.type === 'refresh_token') {
         await this.affected(SQL.REVOKE_WITH_ISSUED, [now, token.handle, token.handle]);

@@ -533,7 +533,7 @@ async function explainTokenList(
   m: SeedManifest,
   mariadb: boolean,
 ): Promise<{ text: string; ok: boolean }> {
-  const params = [m.probe.username, 'access_token', new Date(), m.superClient.id];
+  const params = [m.probe.userId, 'access_token', new Date(), m.superClient.id];
   const out: string[] = [];
   let ok = true;
   const queries: Array<[string, string, unknown[]]> = [
@@ -828,7 +828,7 @@ async function mainRun(): Promise<boolean> {
 async function timeListQueries(m: SeedManifest, iterations: number): Promise<number> {
   const connection = await createConnection({ uri: m.databaseUrl, timezone: 'Z' });
   try {
-    const params = [m.probe.username, 'access_token', new Date(), m.superClient.id];
+    const params = [m.probe.userId, 'access_token', new Date(), m.superClient.id];
     const once = async () => {
       await connection.query(pageActive(false), [...params, 200, 0]);
       await connection.query(countActive(false), params);

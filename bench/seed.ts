@@ -42,6 +42,7 @@ export interface SeedManifest {
   /** Confidential, not super: client_credentials and introspection. */
   resourceServer: { id: string; secret: string };
   probe: {
+    userId: number;
     username: string;
     password: string;
     /** Bearer: the probe user's session at the super client. */
@@ -51,7 +52,7 @@ export interface SeedManifest {
     liveAccessTokens: number;
     liveRefreshTokens: number;
   };
-  revoker: { username: string; sessionToken: string };
+  revoker: { userId: number; username: string; sessionToken: string };
   /** Handles of the revoker's live access tokens, per target. */
   revokeHandles: Record<Target, string[]>;
   /** Raw live access tokens to introspect, per target. */
@@ -97,12 +98,30 @@ export function bulkUsername(index: number): string {
   return `user${String(index).padStart(7, '0')}`;
 }
 
+/** Users are written with their ids: the probe, the revoker, then the bulk users. */
+const PROBE_USER_ID = 1;
+const REVOKER_USER_ID = 2;
+
+function bulkUserId(index: number): number {
+  return REVOKER_USER_ID + 1 + index;
+}
+
+/** A user as tokens and clients name them: the id owns, the name is recorded. */
+interface SeedUser {
+  id: number;
+  username: string;
+}
+
+function bulkUser(index: number): SeedUser {
+  return { id: bulkUserId(index), username: bulkUsername(index) };
+}
+
 type Row = unknown[];
 
 interface TokenSpec {
   label: string;
   type: 'access_token' | 'refresh_token';
-  username: string | null;
+  user: SeedUser | null;
   clientId: string;
   familyId: string;
   refreshTokenHandle: string | null;
@@ -151,14 +170,15 @@ class TokenWriter extends BatchWriter {
       handle,
       digestSecret(rawToken(spec.type, spec.label)),
       spec.type,
-      spec.username,
+      spec.user?.id ?? null,
+      spec.user?.username ?? null,
       spec.clientId,
       SCOPE,
       spec.familyId,
       spec.refreshTokenHandle,
       spec.createdAt,
       spec.expiresAt,
-      spec.username === null ? null : spec.createdAt,
+      spec.user === null ? null : spec.createdAt,
       spec.revokedAt,
       null, // last_used_at
       0, // rotated
@@ -169,7 +189,7 @@ class TokenWriter extends BatchWriter {
   /** An access token issued together with a refresh token (one grant), as tokenvakt issues them. */
   async pair(
     label: string,
-    username: string,
+    user: SeedUser,
     clientId: string,
     createdAt: Date,
     state: 'live' | 'expired' | 'revoked',
@@ -181,7 +201,7 @@ class TokenWriter extends BatchWriter {
     const refreshHandle = await this.token({
       label: `${label}:r`,
       type: 'refresh_token',
-      username,
+      user,
       clientId,
       familyId,
       refreshTokenHandle: null,
@@ -192,7 +212,7 @@ class TokenWriter extends BatchWriter {
     await this.token({
       label: `${label}:a`,
       type: 'access_token',
-      username,
+      user,
       clientId,
       familyId,
       refreshTokenHandle: refreshHandle,
@@ -258,7 +278,13 @@ async function fill(
   const superClient = { id: 'bench-super-client', secret: clientSecret('super') };
   const resourceServer = { id: 'bench-resource-server', secret: clientSecret('rs') };
   const clients = new BatchWriter(connection, 'clients', CLIENT_COLUMNS);
-  const client = (id: string, name: string, secret: string, isSuper: boolean, by: string | null) =>
+  const client = (
+    id: string,
+    name: string,
+    secret: string,
+    isSuper: boolean,
+    by: SeedUser | null,
+  ) =>
     clients.add([
       id,
       name,
@@ -271,25 +297,36 @@ async function fill(
       `https://${id}.example/`,
       `https://${id}.example/callback`,
       null,
-      by,
+      by?.id ?? null,
+      by?.username ?? null,
       registered,
     ]);
   await client(superClient.id, 'Bench super client', superClient.secret, true, null);
   await client(resourceServer.id, 'Bench resource server', resourceServer.secret, false, null);
   for (let i = 0; i < THIRD_PARTY_CLIENTS; i++) {
     const id = thirdPartyClientId(i);
-    await client(id, `Third-party client ${i}`, clientSecret(id), false, bulkUsername(i));
+    await client(id, `Third-party client ${i}`, clientSecret(id), false, bulkUser(i));
   }
   await clients.flush();
 
   // Users: bulk users without a usable password, the probe user with a real scrypt hash.
-  const probe = { username: 'bench-probe', password: 'bench-probe-password' };
-  const revokerName = 'bench-revoker';
-  const users = new BatchWriter(connection, 'users', ['username', 'password_hash', 'created_at']);
-  await users.add([probe.username, await hashPassword(probe.password), registered]);
-  await users.add([revokerName, 'scrypt$unusable', registered]);
+  const probe = {
+    userId: PROBE_USER_ID,
+    username: 'bench-probe',
+    password: 'bench-probe-password',
+  };
+  const probeUser = { id: probe.userId, username: probe.username };
+  const revoker = { id: REVOKER_USER_ID, username: 'bench-revoker' };
+  const users = new BatchWriter(connection, 'users', [
+    'id',
+    'username',
+    'password_hash',
+    'created_at',
+  ]);
+  await users.add([probe.userId, probe.username, await hashPassword(probe.password), registered]);
+  await users.add([revoker.id, revoker.username, 'scrypt$unusable', registered]);
   for (let u = 0; u < options.users; u++) {
-    await users.add([bulkUsername(u), 'scrypt$unusable', registered]);
+    await users.add([bulkUserId(u), bulkUsername(u), 'scrypt$unusable', registered]);
   }
   await users.flush();
   log(`users: ${users.written}, clients: ${clients.written}`);
@@ -301,7 +338,7 @@ async function fill(
   const pairs = Math.floor(options.tokens / 2);
   const perUser = pairs / Math.max(1, options.users);
   for (let p = 0; p < pairs; p++) {
-    const user = bulkUsername(Math.min(options.users - 1, Math.floor(p / perUser)));
+    const user = bulkUser(Math.min(options.users - 1, Math.floor(p / perUser)));
     const slot = (p * 7 + 3) % (THIRD_PARTY_CLIENTS + 1);
     const clientId = slot === THIRD_PARTY_CLIENTS ? superClient.id : thirdPartyClientId(slot);
     const state = p % 10 === 0 ? 'expired' : p % 10 === 1 ? 'revoked' : 'live';
@@ -313,26 +350,20 @@ async function fill(
   // The probe user: a session at the super client, 25 live grants (50 live tokens) over five
   // third-party clients, and some expired and revoked ones the list must leave out.
   const sessionAt = new Date(now - 3_600_000);
-  await tokens.pair('probe:session', probe.username, superClient.id, sessionAt, 'live');
+  await tokens.pair('probe:session', probeUser, superClient.id, sessionAt, 'live');
   const probeGrants = 25;
   for (let g = 0; g < probeGrants; g++) {
     const createdAt = new Date(now - (probeGrants - g) * 3_600_000);
-    await tokens.pair(`probe:${g}`, probe.username, thirdPartyClientId(g % 5), createdAt, 'live');
+    await tokens.pair(`probe:${g}`, probeUser, thirdPartyClientId(g % 5), createdAt, 'live');
   }
   for (let g = 0; g < 8; g++) {
     const createdAt = new Date(now - (40 - g) * DAY_MS);
     const state = g < 5 ? 'expired' : 'revoked';
-    await tokens.pair(
-      `probe:dead:${g}`,
-      probe.username,
-      thirdPartyClientId(g % 5),
-      createdAt,
-      state,
-    );
+    await tokens.pair(`probe:dead:${g}`, probeUser, thirdPartyClientId(g % 5), createdAt, state);
   }
 
   // The revoker: a session, and per target a pool of live access tokens to revoke by handle.
-  await tokens.pair('revoker:session', revokerName, superClient.id, sessionAt, 'live');
+  await tokens.pair('revoker:session', revoker, superClient.id, sessionAt, 'live');
   const revokeHandles: Record<Target, string[]> = { tokenvakt: [], baseline: [] };
   const introspectTokens: Record<Target, string[]> = { tokenvakt: [], baseline: [] };
   for (const target of TARGETS) {
@@ -341,7 +372,7 @@ async function fill(
       const handle = await tokens.token({
         label,
         type: 'access_token',
-        username: revokerName,
+        user: revoker,
         clientId: thirdPartyClientId(i % THIRD_PARTY_CLIENTS),
         familyId: derive(`family:${label}`, 22),
         refreshTokenHandle: null,
@@ -357,7 +388,7 @@ async function fill(
       await tokens.token({
         label,
         type: 'access_token',
-        username: bulkUsername(i % Math.max(1, options.users)),
+        user: bulkUser(i % Math.max(1, options.users)),
         clientId: thirdPartyClientId(i % THIRD_PARTY_CLIENTS),
         familyId: derive(`family:${label}`, 22),
         refreshTokenHandle: null,
@@ -385,7 +416,8 @@ async function fill(
       liveRefreshTokens: probeGrants,
     },
     revoker: {
-      username: revokerName,
+      userId: revoker.id,
+      username: revoker.username,
       sessionToken: rawToken('access_token', 'revoker:session:a'),
     },
     revokeHandles,

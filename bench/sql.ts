@@ -25,7 +25,7 @@ export const REVOKE_WITH_ISSUED = REVOKE.withIssued;
 
 /**
  * /oauth2/revoke/super by handle: owner check and revocation in one. Parameters: now, handle,
- * username, handle, username.
+ * user id, handle, user id.
  */
 export const REVOKE_OWNED_BY_HANDLE = REVOKE.ownedWithIssued;
 
@@ -34,7 +34,7 @@ export const INSERT_TOKEN = insertTokens(1);
 
 /**
  * The token list of one type, the calling super client excluded, optionally one client only.
- * Parameters: username, type, now, [clientId], excludeClientId.
+ * Parameters: user id, type, now, [clientId], excludeClientId.
  */
 export function countActive(withClientId: boolean): string {
   return activeTokens({ bothTypes: false, withClientId, withExcludedClientId: true }).count;

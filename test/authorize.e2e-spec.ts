@@ -107,6 +107,7 @@ describe('GET /oauth2/authorize', () => {
       assert.ok(row, 'the code is stored under its digest');
       assert.notEqual(row.digest, code);
       assert.equal(row.clientId, confidential.client_id);
+      assert.equal(row.userId, user.id);
       assert.equal(row.username, user.username);
       assert.equal(row.redirectUri, confidential.redirect_uri);
       assert.deepEqual(row.scope.split(' ').sort(), ['match_info', 'search']);
@@ -127,7 +128,7 @@ describe('GET /oauth2/authorize', () => {
       const res = await authorize(query(confidential), user.basic);
       const code = redirectedTo(res, redirectUri(confidential)).get('code');
       assert.ok(code);
-      assert.equal((await codeRow(code))?.username, user.username);
+      assert.equal((await codeRow(code))?.userId, user.id);
     });
 
     it('keeps the query component of a registered redirect URI (RFC 6749 §3.1.2)', async () => {

@@ -189,7 +189,7 @@ class Fixture {
     );
     fx.values.set('code.used', used.code);
     fx.burned.add(used.code);
-    const rotating = await fx.issue('conf', fx.user.username);
+    const rotating = await fx.issue('conf', fx.user);
     const rotated = rotating.refresh_token ?? '';
     await grants.grant(confEntity, { grant_type: 'refresh_token', refresh_token: rotated }, setup);
     fx.values.set('refresh.rotated', rotated);
@@ -278,15 +278,16 @@ class Fixture {
     return entity;
   }
 
-  private async issue(prefix: 'super' | 'conf', username: string | null) {
+  private async issue(prefix: 'super' | 'conf', user: TestUser | null) {
     const tokens = this.t.get(TokenService);
     return tokens.issue({
-      grantType: username === null ? 'client_credentials' : 'password',
+      grantType: user === null ? 'client_credentials' : 'password',
       client: await this.client(prefix),
-      username,
+      userId: user?.id ?? null,
+      username: user?.username ?? null,
       scopes: prefix === 'super' ? ['all'] : ['match_info', 'search'],
       familyId: tokens.newFamilyId(),
-      userAuthenticatedAt: username === null ? null : new Date(),
+      userAuthenticatedAt: user === null ? null : new Date(),
     });
   }
 
@@ -298,25 +299,25 @@ class Fixture {
   }
 
   private async issueSession(): Promise<void> {
-    const session = await this.issue('super', this.user.username);
+    const session = await this.issue('super', this.user);
     this.values.set('session.access', session.access_token);
     this.values.set('session.refresh', session.refresh_token ?? '');
     this.values.set('session.handle', await this.handleOf(session.access_token));
   }
 
   private async issueOtherSession(): Promise<void> {
-    this.values.set('other.session', (await this.issue('super', this.other.username)).access_token);
+    this.values.set('other.session', (await this.issue('super', this.other)).access_token);
   }
 
   private async issueConfGrant(): Promise<void> {
-    const grant = await this.issue('conf', this.user.username);
+    const grant = await this.issue('conf', this.user);
     this.values.set('conf.access', grant.access_token);
     this.values.set('conf.refresh', grant.refresh_token ?? '');
     this.values.set('conf.handle', await this.handleOf(grant.access_token));
   }
 
   private async issueOtherGrant(): Promise<void> {
-    const grant = await this.issue('conf', this.other.username);
+    const grant = await this.issue('conf', this.other);
     this.values.set('other.access', grant.access_token);
     this.values.set('other.handle', await this.handleOf(grant.access_token));
   }
@@ -329,7 +330,7 @@ class Fixture {
   private async authorizeCode(): Promise<{ code: string; verifier: string }> {
     const pkce = pkcePair();
     const location = await this.t.get(AuthorizationService).authorize(
-      { username: this.user.username, authenticatedAt: new Date() },
+      { userId: this.user.id, username: this.user.username, authenticatedAt: new Date() },
       {
         response_type: 'code',
         client_id: this.value('conf.id'),
@@ -359,7 +360,7 @@ class Fixture {
         description: 'registered by the fuzzed user',
         redirectUri: 'https://owned.example/cb',
       },
-      this.user.username,
+      { userId: this.user.id, username: this.user.username },
     );
     this.values.set('owned.id', owned.client_id);
     this.values.set('owned.secret', owned.client_secret ?? '');
@@ -1557,6 +1558,8 @@ const registerBody = (c: Chaos): fc.Arbitrary<Body | null> => {
         'constructor',
         'registered_by',
         'registeredBy',
+        'registered_by_user_id',
+        'registeredByUserId',
         'id',
         'client_id',
         'secret_digest',

@@ -130,6 +130,8 @@ describe('POST /oauth2/token and POST /oauth2/revoke', () => {
       const access = await tokenRow(body.access_token);
       const refreshRow = await tokenRow(body.refresh_token ?? '');
       assert.equal(access.type, 'access_token');
+      assert.equal(access.userId, user.id);
+      assert.equal(refreshRow.userId, user.id);
       assert.equal(access.username, user.username);
       assert.equal(access.clientId, pdf.client_id);
       assert.equal(access.revokedAt, null);
@@ -313,6 +315,9 @@ describe('POST /oauth2/token and POST /oauth2/revoke', () => {
       assert.notEqual((await tokenRow(issued.access_token)).revokedAt, null);
       const newRefresh = await tokenRow(rotated.refresh_token ?? '');
       assert.equal(newRefresh.revokedAt, null);
+      // The new pair acts for the same user.
+      assert.equal(newRefresh.userId, user.id);
+      assert.equal((await tokenRow(rotated.access_token)).userId, user.id);
       // Rotation does not extend the grant.
       assert.equal(newRefresh.expiresAt.getTime(), oldRefresh.expiresAt.getTime());
 
@@ -409,6 +414,7 @@ describe('POST /oauth2/token and POST /oauth2/revoke', () => {
       const body = assertIssued(res, { refresh: true, expiresIn: DAY });
       assert.equal(body.scope, 'all');
       const row = await tokenRow(body.access_token);
+      assert.equal(row.userId, user.id);
       assert.equal(row.username, user.username);
       assert.equal(row.clientId, superClient.client_id);
     });
@@ -468,6 +474,7 @@ describe('POST /oauth2/token and POST /oauth2/revoke', () => {
       const body = assertIssued(res, { refresh: false, expiresIn: DAY });
       assert.equal(body.scope, 'search');
       const row = await tokenRow(body.access_token);
+      assert.equal(row.userId, null);
       assert.equal(row.username, null);
       assert.equal(row.clientId, pdf.client_id);
       assert.equal(row.refreshTokenHandle, null);

@@ -24,6 +24,7 @@ import { createHash } from 'node:crypto';
 import { ClientsService } from '../clients/clients.service';
 import { parsePaging, parseTokenType } from '../tokens/token-list-paging';
 import { TokenService, toTokenListEntry, type TokenListEntry } from '../tokens/token.service';
+import { UsersService } from '../users/users.service';
 import { AdminClientGuard } from './admin-client.guard';
 import { AdminTokenQueryDto } from './admin-token-query.dto';
 
@@ -31,6 +32,9 @@ import { AdminTokenQueryDto } from './admin-token-query.dto';
  * The admin API (SPEC §6): an operator's dashboard lists and revokes a user's tokens without
  * the user's session, as Onegini's token API does. Unlike the super-client list it shows every
  * client's tokens, super clients' sessions included, and both types when token_type is absent.
+ *
+ * `{username}` names the user who has that name now: the tokens of a removed user of the same
+ * name are not theirs. An unknown username is a user without tokens.
  */
 @Controller('admin/users/:username/tokens')
 @UseGuards(AdminClientGuard)
@@ -44,6 +48,7 @@ export class AdminTokensController {
   constructor(
     private readonly tokens: TokenService,
     private readonly clients: ClientsService,
+    private readonly users: UsersService,
   ) {}
 
   @Get()
@@ -64,14 +69,18 @@ export class AdminTokensController {
     if (query.client_id !== undefined) await this.clients.requireExisting(query.client_id);
     const paging = parsePaging(query);
     const now = new Date();
-    const { total, tokens } = await this.tokens.listActive({
-      username,
-      type,
-      now,
-      clientId: query.client_id,
-      start: paging.countsOnly ? 0 : paging.start,
-      maxResults: paging.countsOnly ? 0 : paging.maxResults,
-    });
+    const userId = await this.users.findId(username);
+    const { total, tokens } =
+      userId === null
+        ? { total: 0, tokens: [] }
+        : await this.tokens.listActive({
+            userId,
+            type,
+            now,
+            clientId: query.client_id,
+            start: paging.countsOnly ? 0 : paging.start,
+            maxResults: paging.countsOnly ? 0 : paging.maxResults,
+          });
     // The ETag names the set of live tokens on this page, not the representation: it changes
     // when a token is issued, revoked or expires, but not as expires_in counts down.
     const etag = `"${createHash('sha256')
@@ -105,7 +114,8 @@ export class AdminTokensController {
     @Param('username') username: string,
     @Param('handle') handle: string,
   ): Promise<void> {
-    await this.tokens.revokeUserTokenByHandle(username, handle);
+    const userId = await this.users.findId(username);
+    if (userId !== null) await this.tokens.revokeUserTokenByHandle(userId, handle);
   }
 
   /** Revokes every token of the user. */
@@ -114,7 +124,8 @@ export class AdminTokensController {
   @ApiOperation({ summary: "Revoke all the user's tokens" })
   @ApiNoContentResponse({ description: 'Also when there were none' })
   async revokeAll(@Param('username') username: string): Promise<void> {
-    await this.tokens.revokeForUser(username);
+    const userId = await this.users.findId(username);
+    if (userId !== null) await this.tokens.revokeForUser(userId);
   }
 }
 

@@ -71,13 +71,14 @@ export class UserAuthService {
     }
     // Only a super client's session acts for the user here; a token a third-party client
     // holds, or a client-credentials token (no user), does not reach these services.
-    if (token.username === null || !token.client?.isSuper) {
+    if (token.userId === null || token.username === null || !token.client?.isSuper) {
       throw OAuthError.insufficientScope(
         'The access token was not issued to a super client for a user.',
       );
     }
     // Its use is recorded by BearerUseInterceptor once the request has succeeded.
     return {
+      userId: token.userId,
       username: token.username,
       authenticatedAt: token.userAuthenticatedAt ?? token.createdAt,
       bearerToken: token,
@@ -91,6 +92,6 @@ export class UserAuthService {
     if (!user) {
       throw OAuthError.invalidToken(WRONG_PASSWORD, 'Basic').countsAsFailureOf(decoded.user, true);
     }
-    return { username: user.username, authenticatedAt: new Date() };
+    return { userId: user.id, username: user.username, authenticatedAt: new Date() };
   }
 }

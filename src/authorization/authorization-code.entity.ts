@@ -11,6 +11,11 @@ export class AuthorizationCode {
   @Column({ name: 'client_id', type: 'varchar', length: 64 })
   clientId!: string;
 
+  /** The user who authorized the client (`users.id`); the code's tokens act for this user. */
+  @Column({ name: 'user_id', type: 'int' })
+  userId!: number;
+
+  /** The user's name at authorization, recorded on the tokens as their subject. */
   @Column({ type: 'varchar', length: 100 })
   username!: string;
 

@@ -33,6 +33,11 @@ export class AuthorizationCodeRepository {
     await manager.getRepository(AuthorizationCode).delete({ clientId });
   }
 
+  /** Codes of a user who is being removed can no longer be redeemed. */
+  async deleteForUser(userId: number, manager: EntityManager): Promise<void> {
+    await manager.getRepository(AuthorizationCode).delete({ userId });
+  }
+
   /**
    * Deletes expired codes. A redeemed code is kept until it expires so that a replay inside
    * its lifetime is still recognised and revokes what the first redemption issued.

@@ -69,6 +69,7 @@ export class AuthorizationService {
       Object.assign(new AuthorizationCode(), {
         digest: digestSecret(code),
         clientId: client.id,
+        userId: user.userId,
         username: user.username,
         redirectUri,
         redirectUriSent: query.redirect_uri !== undefined,

@@ -155,6 +155,7 @@ function describeClient(client: Client): Record<string, unknown> {
     client_redirect_uri: client.redirectUri,
     refresh_token_expiry: client.refreshTokenExpiry,
     registered_by: client.registeredBy,
+    registered_by_user_id: client.registeredByUserId,
     registration_date: client.registrationDate.toISOString(),
   };
 }

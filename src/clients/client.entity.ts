@@ -45,8 +45,16 @@ export class Client {
   @Column({ name: 'refresh_token_expiry', type: 'int', nullable: true })
   refreshTokenExpiry!: number | null;
 
-  /** Username of the user who registered it; null for clients an operator created. */
-  @Index('IDX_clients_registered_by')
+  /**
+   * The user who registered it (`users.id`, never reused), who alone may see its details,
+   * reset its secret or deregister it. Null for clients an operator created, and for those
+   * whose registrant was already removed when user ids were introduced (nobody owns them).
+   */
+  @Index('IDX_clients_registered_by_user_id')
+  @Column({ name: 'registered_by_user_id', type: 'int', nullable: true })
+  registeredByUserId!: number | null;
+
+  /** The registrant's name at registration, for the operator's `clients list` only. */
   @Column({ name: 'registered_by', type: 'varchar', length: 100, nullable: true })
   registeredBy!: string | null;
 

@@ -38,9 +38,9 @@ export class ClientRepository {
   }
 
   /** Clients a user registered, super clients excepted, sorted by name. */
-  findRegisteredBy(username: string): Promise<Client[]> {
+  findRegisteredBy(userId: number): Promise<Client[]> {
     return this.clients.find({
-      where: { registeredBy: username, isSuper: false },
+      where: { registeredByUserId: userId, isSuper: false },
       order: { name: 'ASC', id: 'ASC' },
     });
   }

@@ -13,6 +13,7 @@ export const CLIENT_COLUMNS = [
   'url',
   'redirect_uri',
   'refresh_token_expiry',
+  'registered_by_user_id',
   'registered_by',
   'registration_date',
 ] as const;

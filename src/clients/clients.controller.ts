@@ -65,7 +65,7 @@ export class ClientsController {
         redirectUri: body.redirect_uri ?? undefined,
         refreshTokenExpiry: body.refresh_token_expiry ?? undefined,
       },
-      user.username,
+      user,
     );
   }
 
@@ -96,7 +96,7 @@ export class ClientsController {
     const filter = CLIENT_LIST_FILTERS.find((f) => f === form.filter_by);
     if (!filter)
       throw OAuthError.invalidRequest('filter_by must be owned_only or authorized_only.');
-    return this.clients.listForUser(user.username, filter);
+    return this.clients.listForUser(user.userId, filter);
   }
 
   /** A new secret for the registrant's confidential client, shown once. */
@@ -118,7 +118,7 @@ export class ClientsController {
     @Body() form: ClientResetRequestDto,
   ): Promise<RegisteredClient> {
     if (!form.client_id) throw OAuthError.invalidRequest('client_id is required.');
-    return this.clients.resetSecret(form.client_id, user.username);
+    return this.clients.resetSecret(form.client_id, user.userId);
   }
 
   /** The registrant deletes the client; its tokens are revoked and its codes deleted. */
@@ -136,7 +136,7 @@ export class ClientsController {
     @CurrentUser() user: AuthenticatedUser,
     @Param('client_id') clientId: string,
   ): Promise<void> {
-    await this.clients.deregister(clientId, user.username);
+    await this.clients.deregister(clientId, user.userId);
   }
 
   /** One client's info; the registrant also sees its redirect URI, date and refresh expiry. */
@@ -158,6 +158,6 @@ export class ClientsController {
       form.super_client_id,
       form.super_client_secret,
     );
-    return this.clients.info(clientId, user.username);
+    return this.clients.info(clientId, user.userId);
   }
 }

@@ -29,6 +29,12 @@ export interface RegisteredClient {
   client_secret?: string;
 }
 
+/** The user registering a client: `registeredByUserId` owns it, the name is for display. */
+export interface Registrant {
+  userId: number;
+  username: string;
+}
+
 export type ClientFlag = 'super' | 'admin' | 'introspect';
 export const CLIENT_FLAGS: readonly ClientFlag[] = ['super', 'admin', 'introspect'];
 
@@ -87,28 +93,28 @@ export class ClientsService {
   }
 
   /** Clients the user registered, or clients holding a live token of the user; never super. */
-  async listForUser(username: string, filter: ClientListFilter): Promise<ClientInfo[]> {
+  async listForUser(userId: number, filter: ClientListFilter): Promise<ClientInfo[]> {
     const clients =
       filter === 'owned_only'
-        ? await this.clients.findRegisteredBy(username)
+        ? await this.clients.findRegisteredBy(userId)
         : await this.clients.findNonSuperByIds(
-            await this.tokens.findClientIdsWithLiveTokens(username, new Date()),
+            await this.tokens.findClientIdsWithLiveTokens(userId, new Date()),
           );
-    return clients.map((client) => this.describe(client, username));
+    return clients.map((client) => this.describe(client, userId));
   }
 
-  async info(clientId: string, username: string): Promise<ClientInfo> {
+  async info(clientId: string, userId: number): Promise<ClientInfo> {
     const client = await this.clients.findById(clientId);
     if (!client) throw OAuthError.notFound(`No client "${clientId}".`);
-    return this.describe(client, username);
+    return this.describe(client, userId);
   }
 
   /**
    * Deletes a client its registrant no longer wants, revoking all its tokens and deleting its
    * codes in one transaction (SPEC §6).
    */
-  async deregister(clientId: string, username: string): Promise<void> {
-    await this.requireRegistrant(clientId, username);
+  async deregister(clientId: string, userId: number): Promise<void> {
+    await this.requireRegistrant(clientId, userId);
     await transactionRetryingLockConflicts(this.dataSource, async (manager) => {
       await this.tokens.revokeForClient(clientId, new Date(), manager);
       await this.codes.deleteForClient(clientId, manager);
@@ -117,8 +123,8 @@ export class ClientsService {
   }
 
   /** Gives a confidential client a new secret; the old one stops working at once. */
-  async resetSecret(clientId: string, username: string): Promise<RegisteredClient> {
-    const client = await this.requireRegistrant(clientId, username);
+  async resetSecret(clientId: string, userId: number): Promise<RegisteredClient> {
+    const client = await this.requireRegistrant(clientId, userId);
     if (client.type !== 'CONFIDENTIAL') {
       throw OAuthError.invalidRequest('Public clients have no secret to reset.');
     }
@@ -127,10 +133,10 @@ export class ClientsService {
     return { client_id: clientId, client_secret: secret };
   }
 
-  private async requireRegistrant(clientId: string, username: string): Promise<Client> {
+  private async requireRegistrant(clientId: string, userId: number): Promise<Client> {
     const client = await this.clients.findById(clientId);
     if (!client) throw OAuthError.notFound(`No client "${clientId}".`);
-    if (client.registeredBy !== username) {
+    if (client.registeredByUserId !== userId) {
       throw new OAuthError(
         403,
         'access_denied',
@@ -140,7 +146,7 @@ export class ClientsService {
     return client;
   }
 
-  private describe(client: Client, username: string): ClientInfo {
+  private describe(client: Client, userId: number): ClientInfo {
     const info: ClientInfo = {
       client_id: client.id,
       client_name: client.name,
@@ -148,7 +154,7 @@ export class ClientsService {
       client_description: client.description,
       client_url: client.url,
     };
-    if (client.registeredBy !== username) return info;
+    if (client.registeredByUserId !== userId) return info;
     return {
       ...info,
       client_redirect_uri: client.redirectUri,
@@ -160,10 +166,10 @@ export class ClientsService {
     };
   }
 
-  /** Registers a client (SPEC §6 rules); `registeredBy` is the user, or null for an operator. */
+  /** Registers a client (SPEC §6 rules); `registrant` is the user, or null for an operator. */
   async register(
     registration: ClientRegistration,
-    registeredBy: string | null,
+    registrant: Registrant | null,
   ): Promise<RegisteredClient> {
     validateRegistration(registration);
     if (registration.type !== 'CONFIDENTIAL') {
@@ -188,7 +194,8 @@ export class ClientsService {
       url: registration.url ?? null,
       redirectUri,
       refreshTokenExpiry: registration.refreshTokenExpiry ?? null,
-      registeredBy,
+      registeredByUserId: registrant?.userId ?? null,
+      registeredBy: registrant?.username ?? null,
       registrationDate: new Date(),
     });
     await this.clients.insert(client);

@@ -15,6 +15,7 @@ function token(handle: string, changes: Partial<Token> = {}): Token {
     handle,
     digest: handle.padEnd(64, '0'),
     type: 'access_token',
+    userId: 7,
     username: 'alice',
     clientId: 'client',
     scope: 'search',

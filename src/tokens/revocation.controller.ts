@@ -80,7 +80,7 @@ export class RevocationController {
       form.super_client_secret,
     );
     if (!form.token) throw OAuthError.invalidRequest('token is required.');
-    await this.tokens.revokeOwnToken(user.username, form.token);
+    await this.tokens.revokeOwnToken(user.userId, form.token);
   }
 
   /** SPEC §4: revoke every token of the user issued to one client. */
@@ -109,6 +109,6 @@ export class RevocationController {
     );
     if (!form.client_id) throw OAuthError.invalidRequest('client_id is required.');
     await this.clients.requireExisting(form.client_id);
-    await this.tokens.revokeForUserAndClient(user.username, form.client_id);
+    await this.tokens.revokeForUserAndClient(user.userId, form.client_id);
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { transactionRetryingLockConflicts } from '../database/lock-conflicts';
 import { digestSecret, SECRET_PREFIX } from '../auth/secrets';
 import { ALL_SCOPE } from '../config/app-config';
@@ -12,9 +12,10 @@ import { sameRedirectUri } from '../clients/redirect-uri';
 import { OAuthError } from '../common/oauth-error';
 import { MetricsService } from '../observability/metrics.service';
 import type { Caller } from '../throttling/caller';
+import { UserRepository } from '../users/user.repository';
 import type { TokenRequestDto } from './token-request.dto';
 import { TokenRepository } from './token.repository';
-import { TokenService, type IssuedTokens } from './token.service';
+import { TokenService, type GrantToIssue, type IssuedTokens } from './token.service';
 
 /** Thrown inside a transaction when another request already used the code or token. */
 class AlreadyUsed extends Error {}
@@ -27,6 +28,7 @@ export class TokenGrantService {
     private readonly tokens: TokenRepository,
     private readonly codes: AuthorizationCodeRepository,
     private readonly userAuth: UserAuthService,
+    private readonly userRows: UserRepository,
     private readonly scopes: ScopePolicy,
     private readonly dataSource: DataSource,
     private readonly metrics: MetricsService,
@@ -84,10 +86,11 @@ export class TokenGrantService {
     try {
       return await transactionRetryingLockConflicts(this.dataSource, async (manager) => {
         if (!(await this.codes.markRedeemed(code.digest, now, manager))) throw new AlreadyUsed();
-        return this.tokenService.issue(
+        return this.issueForExistingUser(
           {
             grantType: 'authorization_code',
             client,
+            userId: code.userId,
             username: code.username,
             scopes: parseScope(code.scope),
             familyId: code.familyId,
@@ -137,6 +140,7 @@ export class TokenGrantService {
           {
             grantType: 'refresh_token',
             client,
+            userId: token.userId,
             username: token.username,
             scopes,
             familyId: token.familyId,
@@ -188,14 +192,36 @@ export class TokenGrantService {
     }
     const scopes =
       form.scope === undefined ? [ALL_SCOPE] : this.scopes.grantable(form.scope, client);
-    return this.tokenService.issue({
-      grantType: 'password',
+    const grant = {
+      grantType: 'password' as const,
       client,
+      userId: user.id,
       username: user.username,
       scopes,
       familyId: this.tokenService.newFamilyId(),
       userAuthenticatedAt: new Date(),
-    });
+    };
+    return transactionRetryingLockConflicts(this.dataSource, (manager) =>
+      this.issueForExistingUser(grant, manager),
+    );
+  }
+
+  /**
+   * Issues a user's tokens in `manager`'s transaction, then checks that the user still exists,
+   * so that a removal racing the grant (after the code was issued or the password checked)
+   * leaves no live token: `users remove` revokes what was inserted before its revocation,
+   * waiting for this transaction if need be, and a transaction that inserts after it finds the
+   * user gone here and rolls back.
+   */
+  private async issueForExistingUser(
+    grant: GrantToIssue & { userId: number },
+    manager: EntityManager,
+  ): Promise<IssuedTokens> {
+    const issued = await this.tokenService.issue(grant, manager);
+    if (!(await this.userRows.existsById(grant.userId, manager))) {
+      throw OAuthError.invalidGrant('The user has been removed.');
+    }
+    return issued;
   }
 
   /** RFC 6749 §4.4: confidential clients only; no user and no refresh token. */
@@ -210,6 +236,7 @@ export class TokenGrantService {
     return this.tokenService.issue({
       grantType: 'client_credentials',
       client,
+      userId: null,
       username: null,
       scopes: this.scopes.grantable(form.scope, client),
       familyId: this.tokenService.newFamilyId(),

@@ -79,7 +79,7 @@ export class TokenListController {
     const paging = parsePaging(form);
     const now = new Date();
     const { total, tokens } = await this.tokens.listActive({
-      username: user.username,
+      userId: user.userId,
       type,
       now,
       clientId: form.client_id,

@@ -11,7 +11,7 @@ export const TOKEN_TYPES: readonly TokenType[] = ['access_token', 'refresh_token
  */
 @Entity('tokens')
 // The token list and the admin API: one user's tokens of one type that have not expired.
-@Index('IDX_tokens_list', ['username', 'type', 'expiresAt', 'clientId'])
+@Index('IDX_tokens_list', ['userId', 'type', 'expiresAt', 'clientId'])
 @Index('IDX_tokens_client', ['clientId'])
 // Revoking a family, and whether a family still has a live token (the purge keeps its rotated
 // refresh tokens while it has), answered from the index alone.
@@ -28,7 +28,17 @@ export class Token {
   @Column({ type: 'varchar', length: 16 })
   type!: TokenType;
 
-  /** The user the token acts for; null for client-credentials tokens. */
+  /**
+   * The user the token acts for (`users.id`, never reused), which decides whose it is; null
+   * for client-credentials tokens.
+   */
+  @Column({ name: 'user_id', type: 'int', nullable: true })
+  userId!: number | null;
+
+  /**
+   * The user's name when the token was issued: the subject introspection reports. Never used
+   * to decide whose the token is, since a removed user's name can be given to a new user.
+   */
   @Column({ type: 'varchar', length: 100, nullable: true })
   username!: string | null;
 

@@ -29,7 +29,7 @@ const JOINED_CLIENT_ID = `${CLIENT_ALIAS}_id`;
 
 /** What the token list (SPEC §3) and the admin API select. */
 export interface ActiveTokenQuery {
-  username: string;
+  userId: number;
   /** One type, or both when absent (admin API). */
   type?: TokenType;
   now: Date;
@@ -117,7 +117,7 @@ export class TokenRepository {
       withExcludedClientId: query.excludeClientId !== undefined,
     });
     const params: unknown[] = [
-      query.username,
+      query.userId,
       ...(query.type === undefined ? TOKEN_TYPES : [query.type]),
       this.value.expiresAt(query.now),
     ];
@@ -163,9 +163,9 @@ export class TokenRepository {
    * refresh token, only if it is this user's: the ownership check is part of the one
    * statement, so no lookup comes first. True when this call revoked anything.
    */
-  async revokeByHandleIfOwnedBy(username: string, handle: string, now: Date): Promise<boolean> {
+  async revokeByHandleIfOwnedBy(userId: number, handle: string, now: Date): Promise<boolean> {
     if (!HANDLE_PATTERN.test(handle)) return false;
-    const params = [this.value.revokedAt(now), handle, username, handle, username];
+    const params = [this.value.revokedAt(now), handle, userId, handle, userId];
     return (await this.revoke(REVOKE.ownedWithIssued, params)) > 0;
   }
 
@@ -188,12 +188,12 @@ export class TokenRepository {
     return this.revoke(REVOKE.family, [this.value.revokedAt(now), familyId], manager);
   }
 
-  revokeForUserAndClient(username: string, clientId: string, now: Date): Promise<number> {
-    return this.revoke(REVOKE.userAndClient, [this.value.revokedAt(now), username, clientId]);
+  revokeForUserAndClient(userId: number, clientId: string, now: Date): Promise<number> {
+    return this.revoke(REVOKE.userAndClient, [this.value.revokedAt(now), userId, clientId]);
   }
 
-  revokeForUser(username: string, now: Date): Promise<number> {
-    return this.revoke(REVOKE.user, [this.value.revokedAt(now), username]);
+  revokeForUser(userId: number, now: Date, manager?: EntityManager): Promise<number> {
+    return this.revoke(REVOKE.user, [this.value.revokedAt(now), userId], manager);
   }
 
   revokeForClient(clientId: string, now: Date, manager?: EntityManager): Promise<number> {
@@ -201,11 +201,11 @@ export class TokenRepository {
   }
 
   /** The clients holding a live token (of either type) of this user. */
-  async findClientIdsWithLiveTokens(username: string, now: Date): Promise<string[]> {
+  async findClientIdsWithLiveTokens(userId: number, now: Date): Promise<string[]> {
     const rows = await this.tokens
       .createQueryBuilder('t')
       .select('DISTINCT t.client_id', 'clientId')
-      .where('t.username = :username', { username })
+      .where('t.user_id = :userId', { userId })
       .andWhere('t.type IN (:...types)', { types: ['access_token', 'refresh_token'] })
       .andWhere('t.expires_at > :now', { now })
       .andWhere('t.revoked_at IS NULL')

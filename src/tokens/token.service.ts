@@ -13,7 +13,9 @@ export interface GrantToIssue {
   /** For metrics: the grant that issues these tokens. */
   grantType: 'authorization_code' | 'refresh_token' | 'password' | 'client_credentials';
   client: Client;
-  /** null for client credentials. */
+  /** The user the tokens act for (users.id); null for client credentials. */
+  userId: number | null;
+  /** The user's name, recorded as the tokens' subject; null for client credentials. */
   username: string | null;
   scopes: readonly string[];
   familyId: string;
@@ -71,12 +73,13 @@ export class TokenService {
    */
   async issue(grant: GrantToIssue, manager?: EntityManager): Promise<IssuedTokens> {
     const now = new Date();
-    const withRefresh = grant.username !== null && grant.client.type === 'CONFIDENTIAL';
+    const withRefresh = grant.userId !== null && grant.client.type === 'CONFIDENTIAL';
     const accessTtl =
       grant.client.type === 'PUBLIC'
         ? this.config.publicAccessTokenTtl
         : this.config.accessTokenTtl;
     const base = {
+      userId: grant.userId,
       username: grant.username,
       clientId: grant.client.id,
       scope: formatScope(grant.scopes),
@@ -178,37 +181,37 @@ export class TokenService {
    * Revokes a token of this user named by its raw value or its handle (SPEC §4). A token of
    * another user, or an unknown one, is left alone without saying so.
    */
-  async revokeOwnToken(username: string, tokenOrHandle: string): Promise<void> {
+  async revokeOwnToken(userId: number, tokenOrHandle: string): Promise<void> {
     // Only a value with a token prefix costs a digest lookup (findByRawValue).
     const token = await this.findByRawValue(tokenOrHandle);
     if (token) {
-      if (token.username === username) await this.revoke(token, 'super_client');
+      if (token.userId === userId) await this.revoke(token, 'super_client');
       return;
     }
-    await this.revokeByHandleIfOwned(username, tokenOrHandle, 'super_client');
+    await this.revokeByHandleIfOwned(userId, tokenOrHandle, 'super_client');
   }
 
   /** Admin API: revokes the user's token with this handle; anything else changes nothing. */
-  revokeUserTokenByHandle(username: string, handle: string): Promise<void> {
-    return this.revokeByHandleIfOwned(username, handle, 'admin');
+  revokeUserTokenByHandle(userId: number, handle: string): Promise<void> {
+    return this.revokeByHandleIfOwned(userId, handle, 'admin');
   }
 
   /** One statement that checks the owner and revokes (with the access tokens issued with it). */
   private async revokeByHandleIfOwned(
-    username: string,
+    userId: number,
     handle: string,
     cause: RevocationCause,
   ): Promise<void> {
-    const revoked = await this.tokens.revokeByHandleIfOwnedBy(username, handle, new Date());
+    const revoked = await this.tokens.revokeByHandleIfOwnedBy(userId, handle, new Date());
     this.counted(cause, Number(revoked));
   }
 
-  async revokeForUser(username: string): Promise<number> {
-    return this.counted('admin', await this.tokens.revokeForUser(username, new Date()));
+  async revokeForUser(userId: number): Promise<number> {
+    return this.counted('admin', await this.tokens.revokeForUser(userId, new Date()));
   }
 
-  async revokeForUserAndClient(username: string, clientId: string): Promise<number> {
-    const revoked = await this.tokens.revokeForUserAndClient(username, clientId, new Date());
+  async revokeForUserAndClient(userId: number, clientId: string): Promise<number> {
+    const revoked = await this.tokens.revokeForUserAndClient(userId, clientId, new Date());
     return this.counted('super_client', revoked);
   }
 

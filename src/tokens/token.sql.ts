@@ -12,6 +12,7 @@ export const TOKEN_COLUMNS = [
   'handle',
   'digest',
   'type',
+  'user_id',
   'username',
   'client_id',
   'scope',
@@ -75,19 +76,22 @@ export const REVOKE = {
    */
   withIssued: revokeWhere('(`handle` = ? OR `refresh_token_handle` = ?)'),
   /**
-   * withIssued, only if the token is this user's. Parameters: now, handle, username, handle,
-   * username. The owner is repeated in each branch of the OR so that SQLite, like MariaDB,
-   * takes PRIMARY and IDX_tokens_refresh rather than all of the user's rows in IDX_tokens_list.
+   * withIssued, only if the token is this user's. Parameters: now, handle, user id, handle,
+   * user id. The owner is repeated in each branch of the OR, and written `+user_id`, so that
+   * SQLite, like MariaDB, takes PRIMARY and IDX_tokens_refresh rather than all of the user's
+   * rows in IDX_tokens_list: without statistics an equality on the first column of either
+   * index looks alike to SQLite, and the unary plus (a no-op to MariaDB) takes the owner's
+   * column out of its choice.
    */
   ownedWithIssued: revokeWhere(
-    '((`handle` = ? AND `username` = ?) OR (`refresh_token_handle` = ? AND `username` = ?))',
+    '((`handle` = ? AND +`user_id` = ?) OR (`refresh_token_handle` = ? AND +`user_id` = ?))',
   ),
   /** A refresh token exchanged: revoked and marked. Parameters: now, rotated (true), handle. */
   rotate: revokeWhere('`handle` = ?', ', `rotated` = ?'),
   issuedWith: revokeWhere('`refresh_token_handle` = ?'),
   family: revokeWhere('`family_id` = ?'),
-  user: revokeWhere('`username` = ?'),
-  userAndClient: revokeWhere('`username` = ? AND `client_id` = ?'),
+  user: revokeWhere('`user_id` = ?'),
+  userAndClient: revokeWhere('`user_id` = ? AND `client_id` = ?'),
   client: revokeWhere('`client_id` = ?'),
 } as const;
 
@@ -105,7 +109,7 @@ function shapeKey(shape: ActiveTokensShape): string {
 
 function buildActiveTokens(shape: ActiveTokensShape): { count: string; page: string } {
   const where =
-    'WHERE `t`.`username` = ? ' +
+    'WHERE `t`.`user_id` = ? ' +
     (shape.bothTypes ? 'AND `t`.`type` IN (?, ?) ' : 'AND `t`.`type` = ? ') +
     'AND `t`.`expires_at` > ? AND `t`.`revoked_at` IS NULL' +
     (shape.withClientId ? ' AND `t`.`client_id` = ?' : '') +
@@ -130,9 +134,9 @@ const ACTIVE_TOKENS = new Map(
 );
 
 /**
- * The token list's COUNT and page. Parameters: username, the type (or both types), now,
+ * The token list's COUNT and page. Parameters: user id, the type (or both types), now,
  * [client id], [excluded client id]; the page then takes limit and offset. Served by
- * IDX_tokens_list (username, type, expires_at, client_id): a range over one user's rows.
+ * IDX_tokens_list (user_id, type, expires_at, client_id): a range over one user's rows.
  */
 export function activeTokens(shape: ActiveTokensShape): { count: string; page: string } {
   const statements = ACTIVE_TOKENS.get(shapeKey(shape));

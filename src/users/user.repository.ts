@@ -1,22 +1,31 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import type { EntityManager, Repository } from 'typeorm';
 import { User } from './user.entity';
 
 @Injectable()
 export class UserRepository {
   constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
 
-  findByUsername(username: string): Promise<User | null> {
-    return this.users.findOneBy({ username });
+  findByUsername(username: string, manager?: EntityManager): Promise<User | null> {
+    return this.repository(manager).findOneBy({ username });
+  }
+
+  /** Whether the user with this id still exists (ids are never reused). */
+  existsById(id: number, manager?: EntityManager): Promise<boolean> {
+    return this.repository(manager).existsBy({ id });
   }
 
   async insert(user: Omit<User, 'id'>): Promise<void> {
     await this.users.insert(user);
   }
 
-  async deleteByUsername(username: string): Promise<boolean> {
-    const result = await this.users.delete({ username });
+  async delete(id: number, manager: EntityManager): Promise<boolean> {
+    const result = await manager.getRepository(User).delete({ id });
     return (result.affected ?? 0) > 0;
+  }
+
+  private repository(manager?: EntityManager): Repository<User> {
+    return manager ? manager.getRepository(User) : this.users;
   }
 }

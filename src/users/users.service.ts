@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { AuthorizationCodeRepository } from '../authorization/authorization-code.repository';
 import { OAuthError } from '../common/oauth-error';
 import type { Caller } from '../throttling/caller';
+import { transactionRetryingLockConflicts } from '../database/lock-conflicts';
 import { TokenRepository } from '../tokens/token.repository';
 import { PasswordCheckQueue } from './password-check-queue';
 import { hashPassword, verifyPassword } from './password-hasher';
@@ -30,6 +33,8 @@ export class UsersService {
     private readonly users: UserRepository,
     private readonly tokens: TokenRepository,
     private readonly checks: PasswordCheckQueue,
+    private readonly codes: AuthorizationCodeRepository,
+    private readonly dataSource: DataSource,
   ) {}
 
   async create(username: string, password: string): Promise<void> {
@@ -51,12 +56,26 @@ export class UsersService {
     });
   }
 
-  /** Deletes the user and revokes every token they hold; false when there was no such user. */
+  /**
+   * Removes a user in one transaction: their pending authorization codes are deleted, every
+   * token they hold is revoked, and the row is deleted. Their id is never given to anyone
+   * again, so a new user of the same name owns none of it. False when there was no such user.
+   */
   async remove(username: string): Promise<boolean> {
     if (!isValidUsername(username)) return false;
-    const removed = await this.users.deleteByUsername(username);
-    await this.tokens.revokeForUser(username, new Date());
-    return removed;
+    return transactionRetryingLockConflicts(this.dataSource, async (manager) => {
+      const user = await this.users.findByUsername(username, manager);
+      if (!user) return false;
+      await this.codes.deleteForUser(user.id, manager);
+      await this.tokens.revokeForUser(user.id, new Date(), manager);
+      return this.users.delete(user.id, manager);
+    });
+  }
+
+  /** The id of the user who now has this name, or null (also for a name no user can have). */
+  async findId(username: string): Promise<number | null> {
+    if (!isValidUsername(username)) return null;
+    return (await this.users.findByUsername(username))?.id ?? null;
   }
 
   /**

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Client } from '../../src/clients/client.entity';
 import { ClientsService, type ClientRegistration } from '../../src/clients/clients.service';
+import { User } from '../../src/users/user.entity';
 import { UsersService } from '../../src/users/users.service';
 import { basicAuth, bearer, type TestApp } from './test-app';
 
@@ -9,6 +10,8 @@ const unique = (prefix: string): string =>
   `${prefix}${++counter}_${randomBytes(3).toString('hex')}`;
 
 export interface TestUser {
+  /** users.id */
+  id: number;
   username: string;
   password: string;
   /** `Authorization: Basic ...` for this user. */
@@ -34,7 +37,8 @@ export interface TokenResponse {
 export async function createUser(t: TestApp, username = unique('user')): Promise<TestUser> {
   const password = `pw-${randomBytes(8).toString('hex')}`;
   await t.get(UsersService).create(username, password);
-  return { username, password, basic: basicAuth(username, password) };
+  const { id } = await t.dataSource.getRepository(User).findOneByOrFail({ username });
+  return { id, username, password, basic: basicAuth(username, password) };
 }
 
 export async function createClient(

@@ -2,6 +2,7 @@ import { InitialSchema1795439966285 } from './1795439966285-InitialSchema';
 import { TokenLastUsedAt1795441290671 } from './1795441290671-TokenLastUsedAt';
 import { ClientMayIntrospect1796192012664 } from './1796192012664-ClientMayIntrospect';
 import { TokenFamilyLiveIndex1796192287481 } from './1796192287481-TokenFamilyLiveIndex';
+import { UserIds1796192293567 } from './1796192293567-UserIds';
 
 /** Every migration of the mysql schema, oldest first. */
 export const MYSQL_MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MYSQL_MIGRATIONS = [
   TokenLastUsedAt1795441290671,
   ClientMayIntrospect1796192012664,
   TokenFamilyLiveIndex1796192287481,
+  UserIds1796192293567,
 ];
