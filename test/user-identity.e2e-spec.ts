@@ -35,7 +35,7 @@ describe('a user is an identity, not a name', () => {
     t = await startTestApp();
     superClient = await createSuperClient(t);
     admin = await createClient(t, { isAdmin: true, redirectUri: undefined });
-    resourceServer = await createClient(t, { redirectUri: undefined });
+    resourceServer = await createClient(t, { mayIntrospect: true, redirectUri: undefined });
     app = await createClient(t);
   });
   after(() => t.close());

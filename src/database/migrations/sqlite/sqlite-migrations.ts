@@ -1,14 +1,14 @@
 import { InitialSchema1795439964894 } from './1795439964894-InitialSchema';
 import { TokenLastUsedAt1795441287280 } from './1795441287280-TokenLastUsedAt';
 import { ClientMayIntrospect1796192010862 } from './1796192010862-ClientMayIntrospect';
-import { UserIds1796192246023 } from './1796192246023-UserIds';
 import { TokenFamilyLiveIndex1796192285089 } from './1796192285089-TokenFamilyLiveIndex';
+import { UserIds1796192293000 } from './1796192293000-UserIds';
 
 /** Every migration of the sqlite schema, oldest first. */
 export const SQLITE_MIGRATIONS = [
   InitialSchema1795439964894,
   TokenLastUsedAt1795441287280,
   ClientMayIntrospect1796192010862,
-  UserIds1796192246023,
   TokenFamilyLiveIndex1796192285089,
+  UserIds1796192293000,
 ];

@@ -11,8 +11,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * the generated migration would copy both tables. `authorization_codes` (short-lived rows) is
  * copied, since SQLite cannot add a NOT NULL column without a default.
  */
-export class UserIds1796192246023 implements MigrationInterface {
-  name = 'UserIds1796192246023';
+export class UserIds1796192293000 implements MigrationInterface {
+  name = 'UserIds1796192293000';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE "tokens" ADD COLUMN "user_id" integer`);
