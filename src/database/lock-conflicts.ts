@@ -34,10 +34,32 @@ export async function retryOnLockConflict<T>(work: () => Promise<T>, attempts = 
   }
 }
 
-/** A transaction that is run again, whole, when the database aborted it to break a lock conflict. */
+/**
+ * A transaction that is run again, whole, when the database aborted it to break a lock
+ * conflict. On SQLite, transactions take turns (see inTurn).
+ */
 export function transactionRetryingLockConflicts<T>(
   dataSource: DataSource,
   work: (manager: EntityManager) => Promise<T>,
 ): Promise<T> {
-  return retryOnLockConflict(() => dataSource.transaction(work));
+  return retryOnLockConflict(() => inTurn(dataSource, () => dataSource.transaction(work)));
+}
+
+/** The last transaction in line, per SQLite data source. */
+const lastInLine = new WeakMap<DataSource, Promise<unknown>>();
+
+/**
+ * TypeORM runs every SQLite statement on one connection, so a transaction begun while another
+ * is open becomes a savepoint inside it: the first to roll back would take the other's writes
+ * with it, though that one had answered success. On SQLite, transactions therefore run one
+ * after the other; MySQL/MariaDB give each its own pooled connection.
+ */
+function inTurn<T>(dataSource: DataSource, run: () => Promise<T>): Promise<T> {
+  if (dataSource.options.type !== 'better-sqlite3') return run();
+  const mine = (lastInLine.get(dataSource) ?? Promise.resolve()).then(run);
+  lastInLine.set(
+    dataSource,
+    mine.catch(() => undefined),
+  );
+  return mine;
 }
