@@ -11,7 +11,7 @@ import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { MetricsService } from './observability/metrics.service';
 import { observeRequests } from './observability/request-observer';
 
-/** SPEC §2: bodies over 64 KiB are refused with 413. */
+/** Bodies over 64 KiB are refused with 413 (README: API at a glance). */
 const BODY_LIMIT_BYTES = 64 * 1024;
 /** More form fields than any route takes, many times over. */
 const MAX_FORM_FIELDS = 100;

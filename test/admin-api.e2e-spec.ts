@@ -57,7 +57,7 @@ function expectBasicChallenge(res: Response): void {
   assert.equal(res.headers['www-authenticate'], 'Basic realm="tokenvakt"');
 }
 
-describe('admin API: GET/DELETE /admin/users/{username}/tokens (SPEC §6)', () => {
+describe('admin API: GET/DELETE /admin/users/{username}/tokens (README: API at a glance)', () => {
   let t: TestApp;
   let admin: TestClient;
   let superClient: TestClient;
@@ -181,7 +181,7 @@ describe('admin API: GET/DELETE /admin/users/{username}/tokens (SPEC §6)', () =
       );
     });
 
-    it('returns the fields of the token list (SPEC §3 plus last_used_at) in the right form', async () => {
+    it('returns the fields of the token list, plus last_used_at, in the right form', async () => {
       const entries = await entriesOf(alice.username);
       for (const entry of entries) {
         assert.deepEqual(Object.keys(entry).sort(), ENTRY_FIELDS);

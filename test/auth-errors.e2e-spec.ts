@@ -100,7 +100,7 @@ describe('authentication and error handling of the super-client services', () =>
       type: 'access_token',
     });
 
-  describe('user authentication on POST /oauth2/token/list (SPEC §2)', () => {
+  describe('user authentication on POST /oauth2/token/list (README: API at a glance)', () => {
     it("accepts the super client's session and Basic credentials (control case)", async () => {
       assert.equal((await list(aliceAuth)).status, 200);
       assert.equal((await list(alice.basic)).status, 200);
@@ -194,7 +194,7 @@ describe('authentication and error handling of the super-client services', () =>
     });
   });
 
-  describe('error rows of SPEC §3', () => {
+  describe('error rows of the token list', () => {
     it('refuses a missing token_type with 400 invalid_request', async () => {
       expectError(await list(aliceAuth, { token_type: undefined }), 400, 'invalid_request');
     });
@@ -290,7 +290,7 @@ describe('authentication and error handling of the super-client services', () =>
     });
   });
 
-  describe('order of checks (SPEC §3): user, token_type, super client, client_id, paging', () => {
+  describe('order of checks (README: POST /oauth2/token/list): user, token_type, super client, client_id, paging', () => {
     const unknownClient = () => `no-such-client-${randomBytes(4).toString('hex')}`;
 
     it('bad user + bad token_type → 401 invalid_token', async () => {
@@ -374,7 +374,7 @@ describe('authentication and error handling of the super-client services', () =>
     });
   });
 
-  describe('error body shape (SPEC §2)', () => {
+  describe('error body shape (README: API at a glance)', () => {
     it('is exactly {error, error_description}, strings, with no stack trace, SQL or secret', async () => {
       const wrongSecret = `tvs_${randomBytes(32).toString('base64url')}`;
       const wrongPassword = `pw-${randomBytes(8).toString('hex')}`;
@@ -414,7 +414,7 @@ describe('authentication and error handling of the super-client services', () =>
     });
   });
 
-  describe('content type and size (SPEC §2)', () => {
+  describe('content type and size (README: API at a glance)', () => {
     it('refuses a JSON body on /oauth2/token/list with 415 and a JSON error', async () => {
       const res = await t
         .http()
@@ -552,7 +552,7 @@ describe('authentication and error handling of the super-client services', () =>
     });
   });
 
-  describe('POST /oauth2/revoke/super (SPEC §4)', () => {
+  describe('POST /oauth2/revoke/super (README: API at a glance)', () => {
     it('refuses a missing user authentication with 401 invalid_token', async () => {
       expectInvalidToken(await revokeSuper(undefined, { token: 'whatever' }));
     });
@@ -709,7 +709,7 @@ describe('authentication and error handling of the super-client services', () =>
     });
   });
 
-  describe('POST /oauth2/revoke/super/all (SPEC §4)', () => {
+  describe('POST /oauth2/revoke/super/all (README: API at a glance)', () => {
     it('refuses a missing user authentication with 401 invalid_token', async () => {
       expectInvalidToken(await revokeSuperAll(undefined, { client_id: pdf.client_id }));
     });

@@ -16,7 +16,7 @@ import {
 } from './support/test-app';
 
 /** The CLI and an app instance share one database, as an operator's shell and the server do. */
-describe('the operator CLI (SPEC §7)', () => {
+describe('the operator CLI (README: Command line)', () => {
   let env: Record<string, string>;
   let dropDatabase: () => Promise<void>;
   let t: TestApp | undefined;

@@ -57,7 +57,7 @@ function expectInvalidToken(res: Response, scheme: 'Bearer' | 'Basic' = 'Bearer'
 
 const unique = (prefix: string): string => `${prefix} ${randomBytes(3).toString('hex')}`;
 
-describe('client services (SPEC §4, §6)', () => {
+describe('client services (README: API at a glance)', () => {
   let t: TestApp;
   let superClient: TestClient;
   let otherSuper: TestClient;

@@ -64,7 +64,7 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** 200, or the 503 JSON of SPEC §2: `{error, error_description}` and nothing else. */
+/** 200, or the 503 JSON error: `{error, error_description}` and nothing else. */
 function assertOkOr503(answer: Answer, what: string): void {
   const seen = `${what}: ${answer.status} ${JSON.stringify(answer.body)}`;
   assert.ok(answer.status === 200 || answer.status === 503, seen);

@@ -1,13 +1,13 @@
 /**
  * Property-based fuzzing of every route (issue 5, "Bad input"). fast-check generates requests
  * that mix valid credentials and field values (of a seeded user, super client, admin client
- * and third-party clients) with malformed ones, and every answer must hold SPEC §2:
+ * and third-party clients) with malformed ones, and every answer must hold the ground rules (README: API at a glance):
  *
  *   1. no status ≥ 500;
  *   2. every 4xx body is JSON with a string `error` and `error_description` (304 and 204
  *      have no body), and leaks no stack trace or SQL;
  *   3. a rejected request (4xx, or a redirect carrying `error`) changes no row of `users`,
- *      `clients`, `tokens` or `authorization_codes`. The only exception is the one SPEC §5
+ *      `clients`, `tokens` or `authorization_codes`. The only exception is the one the README
  *      and RFC 9700 §4.14.2 prescribe: replaying a redeemed code or a rotated refresh token
  *      fails with `invalid_grant` and revokes the grant's tokens, and nothing else.
  *
@@ -130,7 +130,7 @@ function mutate(value: string, mutation: Mutation): string {
 // The fixture: what valid values refer to, kept alive between runs
 
 class Fixture {
-  /** Redeemed codes and rotated refresh tokens: replaying them revokes their grant (SPEC §5). */
+  /** Redeemed codes and rotated refresh tokens: replaying them revokes their grant (README: API at a glance). */
   readonly burned = new Set<string>();
   /** Clients only an operator can change; no HTTP request may alter their rows. */
   readonly operatorClientIds: string[] = [];
@@ -675,7 +675,7 @@ function diff(before: Snapshot, after: Snapshot): Change[] {
 // ---------------------------------------------------------------------------------------------
 // The properties
 
-/** Stack frames, driver errors and SQL that must never reach a client (SPEC §2). */
+/** Stack frames, driver errors and SQL that must never reach a client (README: API at a glance). */
 const LEAK =
   /\bat .+[\\/].+\.[jt]s:\d+|node_modules|QueryFailedError|SQLITE_|ER_[A-Z_]{3,}|\bSELECT\b.+\bFROM\b|\bINSERT INTO\b/;
 
@@ -760,7 +760,7 @@ async function exercise(t: TestApp, fx: Fixture, request: FuzzRequest): Promise<
       built.fields.some(
         ([name, value]) => (name === 'code' || name === 'refresh_token') && fx.burned.has(value),
       );
-    // SPEC §5 / RFC 9700 §4.14.2: a replayed code or rotated refresh token revokes its grant.
+    // RFC 9700 §4.14.2: a replayed code or rotated refresh token revokes its grant.
     const allowed = (change: Change) =>
       replay &&
       change.table === 'tokens' &&
@@ -784,7 +784,7 @@ async function exercise(t: TestApp, fx: Fixture, request: FuzzRequest): Promise<
       [],
       `an operator-owned row changed: ${describeChanges()}\n${context}`,
     );
-    // Users register third-party clients only; the operator flags are the CLI's (SPEC §1).
+    // Users register third-party clients only; the operator flags are the CLI's.
     for (const change of changes) {
       if (change.table !== 'clients' || change.kind !== 'added') continue;
       const row = after.clients.get(change.key);
@@ -1114,7 +1114,7 @@ const rawAuthorization: fc.Arbitrary<Auth> = fc.record({
   ),
 });
 
-/** User authentication of the super-client services (SPEC §2): mostly the super client's session. */
+/** User authentication of the super-client services (README: API at a glance): mostly the super client's session. */
 const userAuth = (c: Chaos): fc.Arbitrary<Auth> =>
   fc.oneof(
     {
@@ -1251,7 +1251,7 @@ function clientIdAndSecret(
 }
 
 /**
- * Client authentication at /oauth2/token, /revoke, /introspect (SPEC §2): client_secret_basic,
+ * Client authentication at /oauth2/token, /revoke, /introspect (README: API at a glance): client_secret_basic,
  * client_secret_post, a public client's id alone, or an odd mix of them.
  */
 const endpointCredentials = (
@@ -1307,7 +1307,7 @@ const endpointCredentials = (
 const userCredentials = (c: Chaos): fc.Arbitrary<Credentials> =>
   userAuth(c).map((auth) => ({ auth, pairs: [] }));
 
-/** The user, and the super client's `super_client_id` and `super_client_secret` (SPEC §2). */
+/** The user, and the super client's `super_client_id` and `super_client_secret` (README: API at a glance). */
 const superCredentials = (c: Chaos): fc.Arbitrary<Credentials> =>
   fc
     .tuple(
@@ -1420,7 +1420,7 @@ function paramArb(valid: readonly Val[], c: Chaos): fc.Arbitrary<PathPart> {
 }
 
 const TOKEN_TYPES = [lit('access_token'), lit('refresh_token')];
-/** Paging fields (SPEC §3): optional, mostly in range, sometimes just outside it. */
+/** Paging fields (README: POST /oauth2/token/list): optional, mostly in range, sometimes just outside it. */
 const PAGING: FieldSpec = {
   start: [undefined, lit('0'), lit('1'), lit('200')],
   max_results: [undefined, lit('1'), lit('200'), lit('50'), lit('201'), lit('0')],
@@ -1444,7 +1444,7 @@ const SCOPES = [
   lit(''),
 ];
 
-/** The fields of each grant (SPEC §5), so that calm requests make sense as a whole. */
+/** The fields of each grant (README: API at a glance), so that calm requests make sense as a whole. */
 const GRANTS: Record<string, FieldSpec> = {
   authorization_code: {
     code: [

@@ -158,7 +158,7 @@ describe('the server process', () => {
     }
     const requests = requestLines();
     assert.ok(requests.length >= 10, `${requests.length} request lines`);
-    // SPEC §7 hands the first super client's credentials over once, on purpose, in one line on
+    // The first super client's credentials are handed over once, on purpose, in one line on
     // stderr; nothing else may show a secret.
     const log = (server.stdout() + server.stderr())
       .split('\n')

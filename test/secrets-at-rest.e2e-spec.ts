@@ -15,7 +15,7 @@ import {
 import { bearer, freshDatabaseUrl, startTestApp, type TestApp } from './support/test-app';
 
 /**
- * SPEC §2: tokens, codes, client secrets and passwords are stored only as digests. This runs
+ * Tokens, codes, client secrets and passwords are stored only as digests (README: Security model). This runs
  * every flow that creates one, collects each raw value the API handed out, then reads back
  * everything the database holds and looks for them.
  */

@@ -81,7 +81,7 @@ describe('POST /oauth2/token/list: two users, three clients each', () => {
     assert.deepEqual([...created].sort(), created);
   });
 
-  it('returns every field of SPEC §3 in the right form', async () => {
+  it('returns every field of a token list entry in the right form', async () => {
     const [entry] = (await list(aliceSession, { client_id: pdf.client_id })).body as ListEntry[];
     assert.ok(entry);
     assert.deepEqual(Object.keys(entry).sort(), [

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest as Request } from 'fastify';
 import { callerOf } from '../throttling/caller';
 import { ClientAuthService } from '../auth/client-auth.service';
 
-/** Admin API routes: HTTP Basic with an admin client's credentials (SPEC §6). */
+/** Admin API routes: HTTP Basic with an admin client's credentials (README: API at a glance). */
 @Injectable()
 export class AdminClientGuard implements CanActivate {
   constructor(private readonly clientAuth: ClientAuthService) {}

@@ -29,7 +29,7 @@ import { AdminClientGuard } from './admin-client.guard';
 import { AdminTokenQueryDto } from './admin-token-query.dto';
 
 /**
- * The admin API (SPEC §6): an operator's dashboard lists and revokes a user's tokens without
+ * The admin API (README: API at a glance): an operator's dashboard lists and revokes a user's tokens without
  * the user's session, as Onegini's token API does. Unlike the super-client list it shows every
  * client's tokens, super clients' sessions included, and both types when token_type is absent.
  *

@@ -6,7 +6,7 @@ import { ScopePolicy } from './scope-policy';
 import { UserAuthGuard } from './user-auth.guard';
 import { UserAuthService } from './user-auth.service';
 
-/** Who is calling: user authentication (SPEC §2), client authentication, scope policy. */
+/** Who is calling: user authentication (README: API at a glance), client authentication, scope policy. */
 @Module({
   imports: [UsersModule],
   providers: [UserAuthService, ClientAuthService, ScopePolicy, UserAuthGuard, BearerUseInterceptor],

@@ -26,7 +26,7 @@ export class ClientAuthService {
   ) {}
 
   /**
-   * Super-client authentication by form fields (SPEC §2): missing → 400, unknown or wrong
+   * Super-client authentication by form fields (README: API at a glance): missing → 400, unknown or wrong
    * secret → 401 with one description for both, a real client that is not super → 403.
    */
   async authenticateSuperClient(
@@ -45,7 +45,7 @@ export class ClientAuthService {
   }
 
   /**
-   * Admin API authentication (SPEC §6): HTTP Basic with an admin client's credentials. Bad or
+   * Admin API authentication (README: API at a glance): HTTP Basic with an admin client's credentials. Bad or
    * missing credentials → 401 with a Basic challenge; a real client without the flag → 403.
    */
   async authenticateAdminClient(

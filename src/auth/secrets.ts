@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
- * Prefixes make a leaked tokenvakt secret recognisable to secret scanners (SPEC §2).
+ * Prefixes make a leaked tokenvakt secret recognisable to secret scanners (README: API at a glance).
  */
 export const SECRET_PREFIX = {
   accessToken: 'tva_',

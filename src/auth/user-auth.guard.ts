@@ -18,7 +18,7 @@ type RequestWithUser = Request & { user?: AuthenticatedUser };
 
 /**
  * Authenticates the user before anything else is looked at: guards run before the
- * validation pipe, which gives SPEC §3's order of checks (user authentication first).
+ * validation pipe, which gives the token list's documented order of checks (user authentication first).
  */
 @Injectable()
 export class UserAuthGuard implements CanActivate {

@@ -14,7 +14,7 @@ const WRONG_PASSWORD = 'The username or password is wrong.';
 
 /**
  * Establishes the user behind a super-client request from its `Authorization` header
- * (SPEC §2): a Bearer access token issued to a super client, or Basic username:password.
+ * (README: API at a glance): a Bearer access token issued to a super client, or Basic username:password.
  */
 @Injectable()
 export class UserAuthService {

@@ -24,7 +24,7 @@ function readStdinLine(): Promise<string> {
 }
 
 /**
- * The operator CLI (SPEC §7). Standard output carries only the command's JSON result;
+ * The operator CLI (README: Command line). Standard output carries only the command's JSON result;
  * everything else goes to standard error, so the output can be piped into jq.
  */
 async function main(argv: string[]): Promise<number> {

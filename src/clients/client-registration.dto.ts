@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import { CLIENT_TYPES, type ClientType } from './client.entity';
 
-/** The JSON body of POST /oauth2/client/register (SPEC §6). */
+/** The JSON body of POST /oauth2/client/register (README: API at a glance). */
 export class ClientRegistrationDto {
   @ApiProperty({ minLength: 3, maxLength: 100, example: 'EasyPDF Exporter' })
   @IsString()

@@ -1,18 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { FormField } from '../common/form-field.decorator';
 
-/** Super-client credentials, which every super-client service takes (SPEC §2). */
+/** Super-client credentials, which every super-client service takes (README: API at a glance). */
 export class SuperClientFormDto {
   @FormField(256) super_client_id?: string;
   @FormField(256) super_client_secret?: string;
 }
 
-/** POST /oauth2/client/list (SPEC §4). */
+/** POST /oauth2/client/list (README: API at a glance). */
 export class ClientListRequestDto extends SuperClientFormDto {
   @FormField(32) filter_by?: string;
 }
 
-/** POST /oauth2/client/reset (SPEC §6). */
+/** POST /oauth2/client/reset (README: API at a glance). */
 export class ClientResetRequestDto {
   @FormField(256) client_id?: string;
 }
@@ -23,7 +23,7 @@ export class RegisteredClientDto {
   @ApiPropertyOptional({ example: 'tvs_…' }) client_secret?: string;
 }
 
-/** A client's info (SPEC §4); the last three fields only for its registrant. */
+/** A client's info (README: API at a glance); the last three fields only for its registrant. */
 export class ClientInfoDto {
   @ApiProperty() client_id!: string;
   @ApiProperty() client_name!: string;

@@ -4,7 +4,7 @@ import { dateTimeColumn, flagColumn } from '../database/column-types';
 export type ClientType = 'PUBLIC' | 'CONFIDENTIAL';
 export const CLIENT_TYPES: readonly ClientType[] = ['PUBLIC', 'CONFIDENTIAL'];
 
-/** An application registered with tokenvakt (SPEC §1). */
+/** An application registered with tokenvakt. */
 @Entity('clients')
 export class Client {
   @PrimaryColumn({ type: 'varchar', length: 64 })

@@ -30,7 +30,7 @@ import {
 import { type Caller, RequestCaller } from '../throttling/caller';
 
 /**
- * Client services (SPEC §4, §6). The `:client_id` route is declared last so that it cannot
+ * Client services (README: API at a glance). The `:client_id` route is declared last so that it cannot
  * shadow `register`, `list` and `reset`.
  */
 @Controller(oauth2Routes('client'))
@@ -50,7 +50,7 @@ export class ClientsController {
   @ApiOperation({ summary: 'Register a third-party client (JSON body)' })
   @ApiConsumes('application/json')
   @ApiOkResponse({ type: RegisteredClientDto })
-  @ApiErrors(...USER_AUTH_ERRORS, [400, 'invalid_request', 'a field breaks the rules of SPEC §6'])
+  @ApiErrors(...USER_AUTH_ERRORS, [400, 'invalid_request', 'a field breaks the registration rules'])
   async register(
     @CurrentUser() user: AuthenticatedUser,
     @Body() body: ClientRegistrationDto,

@@ -55,11 +55,11 @@ const CONFIDENTIAL_ONLY: Record<ClientFlag, string> = {
   introspect: 'Only confidential clients can introspect tokens.',
 };
 
-/** `filter_by` of POST /oauth2/client/list (SPEC §4). */
+/** `filter_by` of POST /oauth2/client/list (README: API at a glance). */
 export type ClientListFilter = 'owned_only' | 'authorized_only';
 export const CLIENT_LIST_FILTERS: readonly ClientListFilter[] = ['owned_only', 'authorized_only'];
 
-/** A client as its users see it (SPEC §4); the last three fields only for its registrant. */
+/** A client as its users see it (README: API at a glance); the last three fields only for its registrant. */
 export interface ClientInfo {
   client_id: string;
   client_name: string;
@@ -72,7 +72,7 @@ export interface ClientInfo {
   refresh_token_expiry?: number | null;
 }
 
-/** The longest refresh token lifetime a client may ask for (SPEC §6): one year. */
+/** The longest refresh token lifetime a client may ask for (README: API at a glance): one year. */
 export const MAX_REFRESH_TOKEN_EXPIRY = 31_536_000;
 
 @Injectable()
@@ -111,7 +111,7 @@ export class ClientsService {
 
   /**
    * Deletes a client its registrant no longer wants, revoking all its tokens and deleting its
-   * codes in one transaction (SPEC §6).
+   * codes in one transaction (README: API at a glance).
    */
   async deregister(clientId: string, userId: number): Promise<void> {
     await this.requireRegistrant(clientId, userId);
@@ -166,7 +166,7 @@ export class ClientsService {
     };
   }
 
-  /** Registers a client (SPEC §6 rules); `registrant` is the user, or null for an operator. */
+  /** Registers a client (README: API at a glance); `registrant` is the user, or null for an operator. */
   async register(
     registration: ClientRegistration,
     registrant: Registrant | null,

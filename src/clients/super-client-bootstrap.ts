@@ -31,7 +31,7 @@ function fileNamed(name: string): string {
 
 /**
  * On a fresh database, creates one super client so that a new installation can log users in
- * at once (SPEC §7), and writes its credentials to `file` (mode 0600; its folder, if created
+ * at once (README: Command line), and writes its credentials to `file` (mode 0600; its folder, if created
  * here, 0700). Returns the new credentials, or undefined when a super client already existed.
  *
  * A super client whose credentials cannot be handed over must not exist: nobody could use it,

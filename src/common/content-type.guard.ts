@@ -11,7 +11,7 @@ function requireContentType(context: ExecutionContext, expected: string): true {
   return true;
 }
 
-/** OAuth endpoints and super-client services take form-encoded bodies (SPEC §2). */
+/** OAuth endpoints and super-client services take form-encoded bodies (README: API at a glance). */
 @Injectable()
 export class FormBodyGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {

@@ -20,7 +20,7 @@ const CODE_BY_STATUS: Record<number, OAuthErrorCode> = {
 };
 
 /**
- * Turns anything thrown while handling a request into tokenvakt's JSON error (SPEC §2). An
+ * Turns anything thrown while handling a request into tokenvakt's JSON error (README: API at a glance). An
  * unexpected error is logged here, on the server, with the request's id, and answered with a
  * generic 500: no stack, SQL or secret ever reaches the response.
  */

@@ -1,6 +1,6 @@
 /**
  * The one domain error of tokenvakt. Services throw it; OAuthErrorFilter turns it into the
- * status, headers and `{"error","error_description"}` body of SPEC §2 for every route.
+ * status, headers and `{"error","error_description"}` body for every route (README: API at a glance).
  * Codes come from RFC 6749 §5.2, RFC 6750 §3.1 and RFC 7009 where one fits.
  */
 export type OAuthErrorCode =
@@ -25,7 +25,7 @@ export type OAuthErrorCode =
 export class OAuthError extends Error {
   /**
    * Set when a presented secret, password or bearer token was wrong: the identity it was
-   * presented for, counted by the brute-force throttle (SPEC §2) and in the metrics.
+   * presented for, counted by the brute-force throttle (README: API at a glance) and in the metrics.
    */
   failedCredential?: string;
   /** True when FailureThrottle.attempt already counted the failure (it reserved it). */

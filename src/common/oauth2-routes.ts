@@ -2,7 +2,7 @@ import { applyDecorators, Header } from '@nestjs/common';
 
 /**
  * Every /oauth2/... route is also served under /api/v1.0/ and /api/v1.1/, so that Kustvakt
- * clients such as Kalamar work unchanged (SPEC §2).
+ * clients such as Kalamar work unchanged (README: API at a glance).
  */
 export function oauth2Routes(path = ''): string[] {
   const suffix = path === '' ? '' : `/${path}`;

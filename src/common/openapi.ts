@@ -10,7 +10,7 @@ import {
 } from '@nestjs/swagger';
 import type { OAuthErrorCode } from './oauth-error';
 
-/** The body of every error (SPEC §2). */
+/** The body of every error (README: API at a glance). */
 export class OAuthErrorBody {
   @ApiProperty({ example: 'invalid_request' }) error!: string;
   @ApiProperty({ example: 'token_type must be access_token or refresh_token.' })
@@ -36,11 +36,11 @@ export function ApiErrors(
 export const ApiForm = (): MethodDecorator & ClassDecorator =>
   ApiConsumes('application/x-www-form-urlencoded');
 
-/** User authentication (SPEC §2): the super client's Bearer session or Basic credentials. */
+/** User authentication (README: API at a glance): the super client's Bearer session or Basic credentials. */
 export const ApiUserAuth = (): MethodDecorator & ClassDecorator =>
   applyDecorators(ApiBearerAuth('bearer'), ApiBasicAuth('basic'));
 
-/** The user authentication of super-client services (SPEC §2). */
+/** The user authentication of super-client services (README: API at a glance). */
 export const USER_AUTH_ERRORS: Array<[number, OAuthErrorCode, string]> = [
   [401, 'invalid_token', 'user credentials missing, malformed, unknown, expired or revoked'],
   [403, 'insufficient_scope', 'the bearer token was not issued to a super client for a user'],
@@ -48,7 +48,7 @@ export const USER_AUTH_ERRORS: Array<[number, OAuthErrorCode, string]> = [
   [429, 'too_many_requests', 'too many failed credential checks from this source'],
 ];
 
-/** The super-client authentication rows (SPEC §2). */
+/** The super-client authentication rows (README: API at a glance). */
 export const SUPER_CLIENT_ERRORS: Array<[number, OAuthErrorCode, string]> = [
   [400, 'invalid_request', 'super_client_id or super_client_secret missing'],
   [401, 'invalid_client', 'unknown super client or wrong secret'],

@@ -48,7 +48,7 @@ describe('parseDatabaseUrl', () => {
 });
 
 describe('loadConfig', () => {
-  it('has the defaults of SPEC §8', () => {
+  it('has the documented defaults (README: Configuration)', () => {
     const config = loadConfig({});
     assert.deepEqual(config.database, { dialect: 'sqlite', path: './data/tokenvakt.sqlite' });
     assert.equal(config.host, '127.0.0.1');

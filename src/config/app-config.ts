@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 
 /**
  * tokenvakt's configuration: read from the environment once at start-up, validated, and then
- * passed around as a plain immutable object (SPEC §8). A bad value stops start-up with one
+ * passed around as a plain immutable object (README: Configuration). A bad value stops start-up with one
  * line that names the variable.
  */
 

@@ -10,7 +10,7 @@ export const FAILURE_STORE = Symbol('FAILURE_STORE');
 const SOURCE_LIMIT_FACTOR = 10;
 
 /**
- * Brute-force protection (SPEC §2): failed secret, password and bearer checks are counted per
+ * Brute-force protection (README: API at a glance): failed secret, password and bearer checks are counted per
  * source address and the identity that failed (a username, a client id, or "bearer" for
  * unknown bearer tokens). Past RATE_LIMIT_MAX_FAILURES in RATE_LIMIT_WINDOW, that identity is
  * refused from that source with 429, whether its next credentials are right or wrong (or the

@@ -59,12 +59,14 @@ export class RevocationController {
     if (token && token.clientId === client.id) await this.tokens.revoke(token, 'client');
   }
 
-  /** SPEC §4: revoke one of the user's tokens, by raw value or by handle. */
+  /** Revokes one of the user's tokens, by raw value or by handle. */
   @Post('super')
   @UserAuth()
   @HttpCode(200)
   @ApiTags('super-client services')
-  @ApiOperation({ summary: "Revoke one of the user's tokens, by raw value or handle (SPEC §4)" })
+  @ApiOperation({
+    summary: "Revoke one of the user's tokens, by raw value or handle (README: API at a glance)",
+  })
   @ApiUserAuth()
   @ApiForm()
   @ApiOkResponse({ description: "Empty body; another user's or an unknown token changes nothing" })
@@ -83,12 +85,12 @@ export class RevocationController {
     await this.tokens.revokeOwnToken(user.userId, form.token);
   }
 
-  /** SPEC §4: revoke every token of the user issued to one client. */
+  /** Revokes every token of the user issued to one client. */
   @Post('super/all')
   @UserAuth()
   @HttpCode(200)
   @ApiTags('super-client services')
-  @ApiOperation({ summary: "Revoke all the user's tokens of one client (SPEC §4)" })
+  @ApiOperation({ summary: "Revoke all the user's tokens of one client (README: API at a glance)" })
   @ApiUserAuth()
   @ApiForm()
   @ApiOkResponse({ description: 'Empty body' })

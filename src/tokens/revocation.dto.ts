@@ -13,7 +13,7 @@ export class RevokeRequestDto {
   @FormField(256) client_secret?: string;
 }
 
-/** POST /oauth2/revoke/super and /oauth2/revoke/super/all (SPEC §4). */
+/** POST /oauth2/revoke/super and /oauth2/revoke/super/all (README: API at a glance). */
 export class SuperRevokeRequestDto {
   @FormField(256) super_client_id?: string;
   @FormField(256) super_client_secret?: string;

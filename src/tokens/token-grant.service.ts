@@ -20,7 +20,7 @@ import { TokenService, type GrantToIssue, type IssuedTokens } from './token.serv
 /** Thrown inside a transaction when another request already used the code or token. */
 class AlreadyUsed extends Error {}
 
-/** The four grants of POST /oauth2/token (SPEC §5). */
+/** The four grants of POST /oauth2/token (README: API at a glance). */
 @Injectable()
 export class TokenGrantService {
   constructor(
@@ -165,7 +165,7 @@ export class TokenGrantService {
     await this.tokens.revokeFamily(familyId, new Date());
   }
 
-  /** RFC 6749 §4.3, for first-party super clients only (SPEC §5). */
+  /** RFC 6749 §4.3, for first-party super clients only (README: API at a glance). */
   private async password(
     client: Client,
     form: TokenRequestDto,

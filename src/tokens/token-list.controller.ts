@@ -25,7 +25,7 @@ import { TokenCountDto, TokenListEntryDto, TokenListRequestDto } from './token-l
 import { TokenService, toTokenListEntry, type TokenListEntry } from './token.service';
 import { type Caller, RequestCaller } from '../throttling/caller';
 
-/** POST /oauth2/token/list: a super client lists the user's live tokens (SPEC §3). */
+/** POST /oauth2/token/list: a super client lists the user's live tokens (README: POST /oauth2/token/list). */
 @Controller(oauth2Routes('token'))
 @UserAuth(FormBodyGuard)
 export class TokenListController {
@@ -39,7 +39,7 @@ export class TokenListController {
   @HttpCode(200)
   @NoStore()
   @ApiTags('super-client services')
-  @ApiOperation({ summary: "List the user's live tokens (SPEC §3)" })
+  @ApiOperation({ summary: "List the user's live tokens (README: POST /oauth2/token/list)" })
   @ApiUserAuth()
   @ApiForm()
   @ApiExtraModels(TokenListEntryDto, TokenCountDto)
@@ -68,7 +68,7 @@ export class TokenListController {
     @Body() form: TokenListRequestDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokenListEntry[] | { count: number }> {
-    // SPEC §3's order of checks: user (guard), token_type, super client, client_id, paging.
+    // The token list's order of checks: user (guard), token_type, super client, client_id, paging.
     const type = parseTokenType(form.token_type);
     const superClient = await this.clientAuth.authenticateSuperClient(
       caller,

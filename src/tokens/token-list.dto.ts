@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { FormField } from '../common/form-field.decorator';
 
-/** The form of POST /oauth2/token/list (SPEC §3). */
+/** The form of POST /oauth2/token/list (README: POST /oauth2/token/list). */
 export class TokenListRequestDto {
   @FormField(256) super_client_id?: string;
   @FormField(256) super_client_secret?: string;
@@ -12,7 +12,7 @@ export class TokenListRequestDto {
   @FormField(8) counts_only?: string;
 }
 
-/** One entry of the token list (SPEC §3), as documented in the OpenAPI description. */
+/** One entry of the token list (README: POST /oauth2/token/list), as documented in the OpenAPI description. */
 export class TokenListEntryDto {
   @ApiProperty({ description: 'the token handle: names the token, never a credential' })
   token!: string;

@@ -7,7 +7,7 @@ export const TOKEN_TYPES: readonly TokenType[] = ['access_token', 'refresh_token
 
 /**
  * One issued access or refresh token. The raw bearer string is never stored: `digest` is its
- * SHA-256, and `handle` is a separate, non-secret name used to list and revoke it (SPEC §1).
+ * SHA-256, and `handle` is a separate, non-secret name used to list and revoke it.
  */
 @Entity('tokens')
 // The token list and the admin API: one user's tokens of one type that have not expired.

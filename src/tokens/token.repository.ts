@@ -27,7 +27,7 @@ const HANDLE_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
 /** The row key of the joined client's id: null when a token's client is gone. */
 const JOINED_CLIENT_ID = `${CLIENT_ALIAS}_id`;
 
-/** What the token list (SPEC §3) and the admin API select. */
+/** What the token list (README: POST /oauth2/token/list) and the admin API select. */
 export interface ActiveTokenQuery {
   userId: number;
   /** One type, or both when absent (admin API). */

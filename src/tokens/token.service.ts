@@ -178,7 +178,7 @@ export class TokenService {
   }
 
   /**
-   * Revokes a token of this user named by its raw value or its handle (SPEC §4). A token of
+   * Revokes a token of this user named by its raw value or its handle (README: API at a glance). A token of
    * another user, or an unknown one, is left alone without saying so.
    */
   async revokeOwnToken(userId: number, tokenOrHandle: string): Promise<void> {
@@ -226,7 +226,7 @@ export class TokenService {
   }
 }
 
-/** One entry of the token list (SPEC §3) and the admin API. */
+/** One entry of the token list (README: POST /oauth2/token/list) and the admin API. */
 export interface TokenListEntry {
   token: string;
   token_type: TokenType;

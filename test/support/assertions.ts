@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Response } from 'supertest';
 
 /**
- * SPEC §2's error answer: the status, a JSON body of exactly `{error, error_description}`
+ * The error answer of every route (README: API at a glance): the status, a JSON body of exactly `{error, error_description}`
  * (a non-empty sentence), the expected code when one is given, and no stack trace or SQL.
  */
 export function expectOAuthError(

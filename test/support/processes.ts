@@ -118,7 +118,7 @@ export async function startServer(
   };
 }
 
-/** The line on stderr that hands over the first super client's credentials (SPEC §7). */
+/** The line on stderr that hands over the first super client's credentials (README: Command line). */
 export const CREDENTIALS_LINE =
   /^tokenvakt: created the first super client; its secret is shown only now and kept in (\S+): (\{.*\})$/;
 
