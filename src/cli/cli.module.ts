@@ -3,7 +3,9 @@ import { ClientsService } from '../clients/clients.service';
 import type { AppConfig } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
 import { DatabaseModule } from '../database/database.module';
+import { MetricsService } from '../observability/metrics.service';
 import { TokenPurgeService } from '../tokens/token-purge.service';
+import { TokenService } from '../tokens/token.service';
 import { UsersModule } from '../users/users.module';
 
 /** The services the operator CLI needs, without the HTTP layer. */
@@ -18,7 +20,8 @@ export class CliModule {
         DatabaseModule.forRoot(config),
         UsersModule,
       ],
-      providers: [ClientsService, TokenPurgeService],
+      // TokenService (for `tokens list`) counts what it does in metrics nobody scrapes here.
+      providers: [ClientsService, TokenPurgeService, TokenService, MetricsService],
     };
   }
 }

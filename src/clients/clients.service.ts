@@ -109,12 +109,25 @@ export class ClientsService {
     return this.describe(client, userId);
   }
 
-  /**
-   * Deletes a client its registrant no longer wants, revoking all its tokens and deleting its
-   * codes in one transaction (README: API at a glance).
-   */
+  /** The client, or 404. */
+  async require(clientId: string): Promise<Client> {
+    const client = await this.clients.findById(clientId);
+    if (!client) throw OAuthError.notFound(`No client "${clientId}".`);
+    return client;
+  }
+
+  /** Deletes a client its registrant no longer wants (README: API at a glance). */
   async deregister(clientId: string, userId: number): Promise<void> {
     await this.requireRegistrant(clientId, userId);
+    await this.remove(clientId);
+  }
+
+  /**
+   * Deletes a client, revoking all its tokens and deleting its codes in one transaction: its
+   * registrant's deregistration, or the operator's `clients remove`.
+   */
+  async remove(clientId: string): Promise<void> {
+    await this.require(clientId);
     await transactionRetryingLockConflicts(this.dataSource, async (manager) => {
       await this.tokens.revokeForClient(clientId, new Date(), manager);
       await this.codes.deleteForClient(clientId, manager);
@@ -122,20 +135,28 @@ export class ClientsService {
     });
   }
 
-  /** Gives a confidential client a new secret; the old one stops working at once. */
+  /** Gives a confidential client of this registrant a new secret. */
   async resetSecret(clientId: string, userId: number): Promise<RegisteredClient> {
-    const client = await this.requireRegistrant(clientId, userId);
+    return this.newSecret(await this.requireRegistrant(clientId, userId));
+  }
+
+  /** The operator's `clients reset`: any confidential client, super clients included. */
+  async resetSecretOf(clientId: string): Promise<RegisteredClient> {
+    return this.newSecret(await this.require(clientId));
+  }
+
+  /** A new secret; the old one stops working at once (nothing caches a client). */
+  private async newSecret(client: Client): Promise<RegisteredClient> {
     if (client.type !== 'CONFIDENTIAL') {
       throw OAuthError.invalidRequest('Public clients have no secret to reset.');
     }
     const secret = generateSecret(SECRET_PREFIX.clientSecret);
-    await this.clients.update(clientId, { secretDigest: digestSecret(secret) });
-    return { client_id: clientId, client_secret: secret };
+    await this.clients.update(client.id, { secretDigest: digestSecret(secret) });
+    return { client_id: client.id, client_secret: secret };
   }
 
   private async requireRegistrant(clientId: string, userId: number): Promise<Client> {
-    const client = await this.clients.findById(clientId);
-    if (!client) throw OAuthError.notFound(`No client "${clientId}".`);
+    const client = await this.require(clientId);
     if (client.registeredByUserId !== userId) {
       throw new OAuthError(
         403,

@@ -16,6 +16,14 @@ export class UserRepository {
     return this.repository(manager).existsBy({ id });
   }
 
+  findAll(): Promise<User[]> {
+    return this.users.find({ order: { username: 'ASC' } });
+  }
+
+  async updatePasswordHash(id: number, passwordHash: string): Promise<void> {
+    await this.users.update({ id }, { passwordHash });
+  }
+
   async insert(user: Omit<User, 'id'>): Promise<void> {
     await this.users.insert(user);
   }

@@ -24,6 +24,12 @@ export function isValidUsername(username: string): boolean {
   return USERNAME_PATTERN.test(username);
 }
 
+function assertAcceptablePassword(password: string): void {
+  if (password.length === 0 || password.length > MAX_PASSWORD_LENGTH) {
+    throw OAuthError.invalidRequest(`A password is 1..${MAX_PASSWORD_LENGTH} characters.`);
+  }
+}
+
 @Injectable()
 export class UsersService {
   /** Checked against when a username is unknown, so timing does not reveal which exist. */
@@ -43,9 +49,7 @@ export class UsersService {
         'A username is 1..100 letters, digits or . _ @ + - characters.',
       );
     }
-    if (password.length === 0 || password.length > MAX_PASSWORD_LENGTH) {
-      throw OAuthError.invalidRequest(`A password is 1..${MAX_PASSWORD_LENGTH} characters.`);
-    }
+    assertAcceptablePassword(password);
     if (await this.users.findByUsername(username)) {
       throw OAuthError.invalidRequest(`User "${username}" already exists.`);
     }
@@ -54,6 +58,24 @@ export class UsersService {
       passwordHash: await hashPassword(password),
       createdAt: new Date(),
     });
+  }
+
+  /** Every user, by name. */
+  list(): Promise<User[]> {
+    return this.users.findAll();
+  }
+
+  /**
+   * Sets a user's password (operator CLI). Unless `revokeTokens` is false, every token the
+   * user holds is revoked too: a new password usually means the old one leaked, and its
+   * sessions with it. Returns how many tokens were revoked.
+   */
+  async setPassword(username: string, password: string, revokeTokens: boolean): Promise<number> {
+    assertAcceptablePassword(password);
+    const user = isValidUsername(username) ? await this.users.findByUsername(username) : null;
+    if (!user) throw OAuthError.notFound(`No user "${username}".`);
+    await this.users.updatePasswordHash(user.id, await hashPassword(password));
+    return revokeTokens ? this.tokens.revokeForUser(user.id, new Date()) : 0;
   }
 
   /**
