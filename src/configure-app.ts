@@ -44,7 +44,7 @@ export function configureApp(app: NestFastifyApplication, logger: Pino): void {
   const config = app.get<AppConfig>(APP_CONFIG);
   observeRequests(fastify, app.get(MetricsService), logger, config.requestTimeout * 1000);
   registerBodyParsers(fastify);
-  setupOpenApi(app);
+  if (config.docsEnabled) setupOpenApi(app);
 }
 
 /**

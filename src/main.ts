@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { existsSync } from 'node:fs';
 import { Server as NetServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
@@ -14,6 +13,7 @@ import {
   superClientFile,
 } from './clients/super-client-bootstrap';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
+import { loadEnvFile } from './config/env-file';
 import { configureApp, createHttpAdapter } from './configure-app';
 import { waitForDatabase } from './database/wait-for-database';
 import { createPino, JsonLogger } from './observability/json-logger';
@@ -29,8 +29,8 @@ function fail(message: string): never {
 }
 
 function readConfig(): AppConfig {
-  if (existsSync('.env')) process.loadEnvFile('.env');
   try {
+    loadEnvFile();
     return loadConfig(process.env);
   } catch (error) {
     if (error instanceof ConfigError) fail(`invalid configuration: ${error.message}`);
@@ -75,7 +75,10 @@ async function main(): Promise<void> {
     );
   }
   await app.listen(config.port, config.host);
-  logger.log(`listening on http://${config.host}:${config.port}`, 'tokenvakt');
+  logger.log(
+    `listening on http://${config.host}:${config.port}; database ${describeDatabase(config)}; issuer ${config.issuer}`,
+    'tokenvakt',
+  );
 
   // SIGTERM: stop accepting connections, let in-flight requests finish (bounded), close the
   // database pool and the other resources, exit 0.
@@ -102,6 +105,13 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => void drain('SIGTERM'));
   process.once('SIGINT', () => void drain('SIGINT'));
+}
+
+/** Where the data lives, for the start-up line: never the credentials of a URL. */
+function describeDatabase(config: AppConfig): string {
+  if (config.database.dialect === 'sqlite') return `SQLite ${config.database.path}`;
+  const url = new URL(config.database.url);
+  return `MySQL/MariaDB ${url.host}${url.pathname}`;
 }
 
 /** Waits until no request has been in flight for a moment, or until `limitMs` has passed. */

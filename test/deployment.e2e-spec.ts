@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { loadConfig } from '../src/config/app-config';
+import { dataSourceOptions } from '../src/database/data-source-options';
 import { parse } from 'yaml';
 import { REPO_ROOT } from './support/processes';
 
@@ -14,11 +16,32 @@ const read = (file: string): string => readFileSync(join(REPO_ROOT, file), 'utf8
 interface ComposeService {
   image?: string;
   build?: unknown;
-  environment?: Record<string, string>;
+  environment?: Record<string, string | number>;
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
   volumes?: string[];
   ports?: string[];
+}
+
+/** Compose's `${VAR}`, `${VAR:-default}` and `${VAR:?message}` with the variables of a .env. */
+function composeEnvironment(
+  environment: Record<string, string | number>,
+  dotEnv: Record<string, string>,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(environment).map(([name, value]) => [
+      name,
+      String(value).replace(
+        /\$\{(\w+)(?::([-?])([^}]*))?\}/g,
+        (_, variable: string, kind?: string, fallback?: string) => {
+          const given = dotEnv[variable];
+          if (given !== undefined && given !== '') return given;
+          if (kind === '?') throw new Error(`compose would refuse: ${fallback}`);
+          return kind === '-' ? (fallback ?? '') : '';
+        },
+      ),
+    ]),
+  );
 }
 
 describe('deployment files', () => {
@@ -38,12 +61,39 @@ describe('deployment files', () => {
     assert.ok('db-data' in compose.volumes, 'the database volume is a named volume');
     assert.deepEqual(app.depends_on, { db: { condition: 'service_healthy' } });
     assert.equal(app.build, '.');
-    assert.match(app.environment?.DATABASE_URL ?? '', /^mysql:\/\/.*@db:3306\//);
+    assert.equal(app.environment?.DATABASE_URL, undefined);
+    assert.equal(app.environment?.DATABASE_HOST, 'db');
     assert.equal(app.environment?.HOST, '0.0.0.0');
     assert.ok(
       app.volumes?.some((v) => v.endsWith(':/app/data')),
       "the super client's credentials file in data/ survives restarts",
     );
+  });
+
+  it("compose's environment, with a password full of URL characters, is a configuration tokenvakt accepts", () => {
+    const env = composeEnvironment(compose.services.tokenvakt?.environment ?? {}, {
+      MYSQL_PASSWORD: 'p@ss:w/o%r#d',
+      MYSQL_ROOT_PASSWORD: 'root',
+    });
+    const config = loadConfig(env);
+    assert.equal(config.issuer, 'http://127.0.0.1:8089', 'the published port, not 0.0.0.0');
+    assert.equal(config.database.dialect, 'mysql');
+    const options = dataSourceOptions(config.database, 'mysql') as {
+      host?: string;
+      port?: number;
+      username?: string;
+      password?: string;
+      database?: string;
+    };
+    assert.deepEqual(
+      [options.host, options.port, options.username, options.password, options.database],
+      ['db', 3306, 'tokenvakt', 'p@ss:w/o%r#d', 'tokenvakt'],
+    );
+    const behindProxy = composeEnvironment(compose.services.tokenvakt?.environment ?? {}, {
+      MYSQL_PASSWORD: 'x',
+      ISSUER: 'https://korap.example/tokenvakt',
+    });
+    assert.equal(loadConfig(behindProxy).issuer, 'https://korap.example/tokenvakt');
   });
 
   it('the Dockerfile is multi-stage, runs as a non-root user with production dependencies only, and has a health check', () => {

@@ -9,6 +9,7 @@ import {
   listTokens,
   login,
 } from './support/factories';
+import { expectOAuthError as expectError } from './support/assertions';
 import { TcpProxy } from './support/tcp-proxy';
 import { bearer, freshDatabaseUrl, startTestApp, type TestApp } from './support/test-app';
 
@@ -146,6 +147,67 @@ describe('operations: health, metrics, request ids, OpenAPI', () => {
     const ui = await t.http().get('/docs');
     assert.equal(ui.status, 200);
     assert.match(ui.headers['content-type'] as string, /text\/html/);
+  });
+});
+
+describe('operations: who may read /metrics and /docs', () => {
+  const METRICS_TOKEN = 'scrape-me-7f3a9c1e2b4d';
+  let guarded: TestApp;
+  let closed: TestApp;
+
+  before(async () => {
+    guarded = await startTestApp({ METRICS_TOKEN });
+    closed = await startTestApp({ DOCS_ENABLED: 'false' });
+  });
+  after(async () => {
+    await guarded.close();
+    await closed.close();
+  });
+
+  it('with METRICS_TOKEN, /metrics answers only that Bearer token; without it, anyone', async () => {
+    const ok = await guarded.http().get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`);
+    assert.equal(ok.status, 200);
+    assert.match(ok.text, /tokenvakt_http_requests_total/);
+    for (const authorization of [
+      undefined,
+      'Bearer wrong-token-0000000000',
+      `Basic ${METRICS_TOKEN}`,
+    ]) {
+      const req = guarded.http().get('/metrics');
+      if (authorization) req.set('Authorization', authorization);
+      const res = await req;
+      expectError(res, 401, 'invalid_token');
+      assert.equal(res.headers['www-authenticate'], 'Bearer realm="tokenvakt"');
+      assert.doesNotMatch(res.text, /tokenvakt_http_requests_total/);
+    }
+    assert.equal((await closed.http().get('/metrics')).status, 200);
+  });
+
+  it('with DOCS_ENABLED=false, /docs and /docs-json are not served', async () => {
+    for (const path of ['/docs', '/docs/', '/docs-json']) {
+      expectError(await closed.http().get(path), 404, 'not_found');
+    }
+  });
+
+  it('serves /docs, /docs/, /docs/index.html and /docs/?x=1 so that the page finds its assets', async () => {
+    for (const path of ['/docs', '/docs/', '/docs/index.html', '/docs/?x=1']) {
+      let res = await guarded.http().get(path);
+      let url = new URL(path, 'http://tokenvakt.test');
+      if (res.status === 302) {
+        url = new URL(String(res.headers.location), url);
+        res = await guarded.http().get(url.pathname + url.search);
+      }
+      assert.equal(res.status, 200, path);
+      const assets = [...res.text.matchAll(/(?:href|src)="([^"]+\.(?:css|js))"/g)].map(
+        (m) => m[1] ?? '',
+      );
+      assert.ok(assets.length >= 3, path);
+      for (const asset of assets) {
+        const resolved = new URL(asset, url);
+        const loaded = await guarded.http().get(resolved.pathname);
+        assert.equal(loaded.status, 200, `${path}: ${asset} resolves to ${resolved.pathname}`);
+      }
+    }
   });
 });
 

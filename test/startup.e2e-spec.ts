@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {
   chmodSync,
+  existsSync,
   chownSync,
   mkdirSync,
   mkdtempSync,
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { insertClientRow } from './support/factories';
 import {
+  CLI_JS,
   credentialsLines,
   freePort,
   MAIN_JS,
@@ -96,11 +98,142 @@ describe('node dist/main.js', () => {
   it('reads .env from the working directory', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tokenvakt-dotenv-'));
     const port = await freePort();
-    writeFileSync(join(dir, '.env'), `PORT=${port}\nDATABASE_URL=sqlite:./state/db.sqlite\n`);
+    writeFileSync(join(dir, '.env'), `PORT=${port}\nDATABASE_URL=sqlite:./data/db.sqlite\n`);
     const server = await startServer(dir, {});
     await server.stop();
     assert.match(server.stdout(), new RegExp(`listening on http://127.0.0.1:${port}`));
-    assert.ok(statSync(join(dir, 'state/db.sqlite')).size > 0);
+    assert.ok(statSync(join(dir, 'data/db.sqlite')).size > 0);
+  });
+
+  it('says in one info line where it listens, on which database and as which issuer; the route table is debug', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tokenvakt-info-'));
+    const port = await freePort();
+    const server = await startServer(dir, { PORT: String(port), LOG_LEVEL: 'info' });
+    await server.stop();
+    const lines = server
+      .stdout()
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { level: string; msg: string });
+    const startUp = lines.filter((l) => l.msg !== 'request' && !/^SIGTERM|^stopped/.test(l.msg));
+    assert.deepEqual(
+      startUp.map((l) => l.msg),
+      [
+        `listening on http://127.0.0.1:${port}; database SQLite ./data/tokenvakt.sqlite; issuer http://127.0.0.1:${port}`,
+      ],
+    );
+  });
+
+  for (const [what, env, pattern] of [
+    ['an impossible HOST', { HOST: '999.1.1.1' }, /^tokenvakt: invalid configuration: HOST: /],
+    [
+      'a wildcard HOST without ISSUER',
+      { HOST: '0.0.0.0' },
+      /^tokenvakt: invalid configuration: ISSUER: HOST=0\.0\.0\.0 listens on every interface/,
+    ],
+    [
+      'DATABASE_URL and DATABASE_HOST together',
+      {
+        DATABASE_URL: 'mysql://u:p@h:3306/d',
+        DATABASE_HOST: 'h',
+        DATABASE_USER: 'u',
+        DATABASE_NAME: 'd',
+      },
+      /^tokenvakt: invalid configuration: DATABASE_URL: give either DATABASE_URL or DATABASE_HOST/,
+    ],
+    [
+      'DATABASE_HOST without DATABASE_NAME',
+      { DATABASE_HOST: 'db', DATABASE_USER: 'u' },
+      /^tokenvakt: invalid configuration: DATABASE_NAME: /,
+    ],
+    [
+      'a short METRICS_TOKEN',
+      { METRICS_TOKEN: 'short' },
+      /^tokenvakt: invalid configuration: METRICS_TOKEN: /,
+    ],
+    [
+      'DOCS_ENABLED=maybe',
+      { DOCS_ENABLED: 'maybe' },
+      /^tokenvakt: invalid configuration: DOCS_ENABLED: /,
+    ],
+    [
+      'a SQLite file in a folder that does not exist',
+      { DATABASE_URL: 'sqlite:/nonexistent-tokenvakt-folder/db.sqlite' },
+      /^tokenvakt: could not start: cannot use the SQLite database \/nonexistent-tokenvakt-folder\/db\.sqlite: the folder \/nonexistent-tokenvakt-folder does not exist$/,
+    ],
+  ] as const) {
+    it(`stops with one line and nothing on stdout for ${what}`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'tokenvakt-bad-'));
+      const result = await runNode(MAIN_JS, [], { env: { ...env }, cwd: dir });
+      assert.equal(result.code, 1);
+      assert.equal(result.stdout, '');
+      const lines = result.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, result.stderr);
+      assert.match(lines[0] ?? '', pattern);
+      assert.ok(!existsSync(join(dir, 'data', 'super_client.json')));
+    });
+  }
+
+  it('connects with DATABASE_HOST/USER/PASSWORD/NAME, whatever characters the password holds (MySQL/MariaDB)', async (context) => {
+    const fresh = await freshDatabaseUrl();
+    try {
+      if (fresh.url.startsWith('sqlite:')) {
+        context.skip('needs MySQL/MariaDB');
+        return;
+      }
+      // .ci/run creates this user; its password holds every character a URL reserves.
+      const url = new URL(fresh.url);
+      const dir = mkdtempSync(join(tmpdir(), 'tokenvakt-parts-'));
+      const port = await freePort();
+      const server = await startServer(dir, {
+        PORT: String(port),
+        DATABASE_HOST: url.hostname,
+        DATABASE_PORT: url.port || '3306',
+        DATABASE_USER: 'tokenvakt_special',
+        DATABASE_PASSWORD: 'p@ss:w/o%r#d?',
+        DATABASE_NAME: url.pathname.slice(1),
+      });
+      try {
+        const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
+        assert.equal(ready.status, 200);
+        assert.match(server.stdout(), /database MySQL\/MariaDB 127\.0\.0\.1:\d+\/tokenvakt_test/);
+        assert.doesNotMatch(server.stdout() + server.stderr(), /p@ss/);
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      await fresh.drop();
+    }
+  });
+
+  it('stops with the path and the reason when the SQLite file is not a database', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tokenvakt-notdb-'));
+    mkdirSync(join(dir, 'data'));
+    writeFileSync(
+      join(dir, 'data/tokenvakt.sqlite'),
+      'this is not a database, only text '.repeat(200),
+    );
+    const result = await runNode(MAIN_JS, [], { cwd: dir });
+    assert.equal(result.code, 1);
+    assert.equal(result.stdout, '');
+    assert.equal(
+      result.stderr,
+      'tokenvakt: could not start: cannot use the SQLite database ./data/tokenvakt.sqlite: file is not a database\n',
+    );
+  });
+
+  it('stops at a malformed .env line, naming the file and the line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tokenvakt-badenv-'));
+    writeFileSync(join(dir, '.env'), '# settings\nPORT=8089\nLOG_LEVEL debug\n');
+    for (const entry of [MAIN_JS, CLI_JS]) {
+      const result = await runNode(entry, entry === CLI_JS ? ['users', 'list'] : [], { cwd: dir });
+      assert.equal(result.code, 1);
+      assert.equal(result.stdout, '');
+      assert.equal(
+        result.stderr,
+        'tokenvakt: invalid configuration: .env: line 3 is not NAME=value: "LOG_LEVEL debug"\n',
+      );
+    }
   });
 
   for (const [variable, value] of [
@@ -194,6 +327,8 @@ describe("the first super client's credentials, one file per database", () => {
     const fresh = await freshDatabaseUrl();
     dropAfterwards.push(fresh.drop);
     if (fresh.url.startsWith('sqlite:')) {
+      // tokenvakt creates only data/ for a SQLite file; this folder is the operator's to make.
+      mkdirSync(join(cwd, 'db'), { recursive: true });
       return {
         DATABASE_URL: `sqlite:${join(cwd, 'db', `${sqliteName}.sqlite`)}`,
         file: `data/super_client.${sqliteName}.json`,
@@ -260,7 +395,7 @@ describe("the first super client's credentials, one file per database", () => {
     // Root writes through any mode: run the server as nobody then.
     const runAs = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
     chmodSync(cwd, 0o755);
-    mkdirSync(join(cwd, 'db'));
+    mkdirSync(join(cwd, 'db'), { recursive: true });
     if (runAs) chownSync(join(cwd, 'db'), runAs.uid, runAs.gid);
     mkdirSync(join(cwd, 'data'), { mode: 0o500 });
     const env = { DATABASE_URL: database.DATABASE_URL, PORT: String(await freePort()) };

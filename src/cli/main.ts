@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { OAuthError } from '../common/oauth-error';
 import { ConfigError, loadConfig } from '../config/app-config';
+import { loadEnvFile } from '../config/env-file';
 import { CliModule } from './cli.module';
 import { helpText, parseInvocation, runCommand, UsageError, type PasswordSource } from './commands';
 
@@ -81,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${invocation.text}\n`);
     return 0;
   }
-  if (existsSync('.env')) process.loadEnvFile('.env');
+  loadEnvFile();
   const config = loadConfig(process.env);
   // `migrate` applies (and reports) the pending migrations itself; every other command
   // starts like the server does, applying them first unless MIGRATIONS_RUN=false.

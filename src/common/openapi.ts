@@ -1,4 +1,5 @@
 import { applyDecorators, type INestApplication } from '@nestjs/common';
+import type { FastifyAdapter } from '@nestjs/platform-fastify';
 import {
   ApiBasicAuth,
   ApiBearerAuth,
@@ -73,4 +74,19 @@ export function setupOpenApi(app: INestApplication): void {
     Object.entries(document.paths).filter(([path]) => !path.startsWith('/api/v1.')),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  // Swagger UI's page links its assets relative to the URL it was asked at, which only works
+  // for /docs and /docs/: /docs/index.html or /docs/?x=1 would ask for /docs/docs/… and show
+  // a blank page. Every other spelling is sent to /docs/.
+  const fastify = (app.getHttpAdapter() as FastifyAdapter).getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const [path, query] = request.url.split('?', 2);
+    if (
+      request.method === 'GET' &&
+      (path === '/docs/index.html' || (path === '/docs/' && query !== undefined))
+    ) {
+      void reply.redirect('/docs/', 302);
+      return;
+    }
+    done();
+  });
 }

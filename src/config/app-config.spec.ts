@@ -73,4 +73,60 @@ describe('loadConfig', () => {
     ]);
     assert.throws(() => loadConfig({ SCOPES: 'Search Me' }), /SCOPES/);
   });
+
+  it('builds a mysql URL from DATABASE_HOST/PORT/USER/PASSWORD/NAME, encoding each part', () => {
+    const config = loadConfig({
+      DATABASE_HOST: 'db',
+      DATABASE_USER: 'tv user',
+      DATABASE_PASSWORD: 'p@ss:w/o%r#d?',
+      DATABASE_NAME: 'tokenvakt',
+    });
+    assert.equal(config.database.dialect, 'mysql');
+    const url = new URL(config.database.dialect === 'mysql' ? config.database.url : '');
+    assert.equal(decodeURIComponent(url.password), 'p@ss:w/o%r#d?');
+    assert.equal(decodeURIComponent(url.username), 'tv user');
+    assert.equal(url.host, 'db:3306');
+    assert.equal(url.pathname, '/tokenvakt');
+    assert.throws(
+      () => loadConfig({ DATABASE_URL: 'sqlite::memory:', DATABASE_HOST: 'db' }),
+      /DATABASE_URL: give either/,
+    );
+    assert.throws(() => loadConfig({ DATABASE_HOST: 'db', DATABASE_NAME: 'x' }), /DATABASE_USER/);
+    assert.throws(
+      () =>
+        loadConfig({
+          DATABASE_HOST: 'db',
+          DATABASE_USER: 'u',
+          DATABASE_NAME: 'x',
+          DATABASE_PORT: 'x',
+        }),
+      /DATABASE_PORT/,
+    );
+  });
+
+  it('names HOST for an impossible host, and asks for ISSUER when HOST is a wildcard', () => {
+    assert.throws(() => loadConfig({ HOST: '999.1.1.1' }), /HOST: /);
+    assert.throws(() => loadConfig({ HOST: 'bad host' }), /HOST: /);
+    assert.equal(loadConfig({ HOST: 'localhost' }).issuer, 'http://localhost:8089');
+    assert.equal(loadConfig({ HOST: '::1' }).issuer, 'http://[::1]:8089');
+    for (const wildcard of ['0.0.0.0', '::']) {
+      assert.throws(() => loadConfig({ HOST: wildcard }), /ISSUER: /);
+      assert.equal(
+        loadConfig({ HOST: wildcard, ISSUER: 'https://auth.example.org' }).issuer,
+        'https://auth.example.org',
+      );
+    }
+  });
+
+  it('reads METRICS_TOKEN and DOCS_ENABLED', () => {
+    assert.equal(loadConfig({}).metricsToken, undefined);
+    assert.equal(loadConfig({}).docsEnabled, true);
+    assert.equal(
+      loadConfig({ METRICS_TOKEN: 'a-long-enough-token' }).metricsToken,
+      'a-long-enough-token',
+    );
+    assert.throws(() => loadConfig({ METRICS_TOKEN: 'short' }), /METRICS_TOKEN/);
+    assert.equal(loadConfig({ DOCS_ENABLED: 'false' }).docsEnabled, false);
+    assert.throws(() => loadConfig({ DOCS_ENABLED: 'no' }), /DOCS_ENABLED/);
+  });
 });

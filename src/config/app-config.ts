@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 
 /**
@@ -54,6 +55,10 @@ export interface AppConfig {
    * covers waiting for a pooled connection while the database stalls.
    */
   readonly requestTimeout: number;
+  /** When set, GET /metrics needs `Authorization: Bearer <this>`. */
+  readonly metricsToken: string | undefined;
+  /** Whether the OpenAPI description is served at /docs and /docs-json. */
+  readonly docsEnabled: boolean;
   /** Password checks (scrypt) run at once; the rest wait in a bounded, fair queue. */
   readonly passwordCheckConcurrency: number;
   /** Password checks that may wait; past that, 503 at once. */
@@ -150,10 +155,67 @@ export function parseDatabaseUrl(raw: string): DatabaseConfig {
   );
 }
 
-function parsePort(raw: string): number {
+/**
+ * DATABASE_HOST, DATABASE_PORT, DATABASE_USER, DATABASE_PASSWORD and DATABASE_NAME, as an
+ * alternative to DATABASE_URL (a MySQL/MariaDB server): each part is percent-encoded into the
+ * URL, so a password may hold `@ : / % #`. One way or the other, never both.
+ */
+function databaseFromEnvironment(env: Environment): DatabaseConfig {
+  const parts = ['HOST', 'PORT', 'USER', 'PASSWORD', 'NAME'] as const;
+  const given = parts.filter((part) => (env[`DATABASE_${part}`] ?? '') !== '');
+  const url = env.DATABASE_URL ?? '';
+  if (given.length === 0) return parseDatabaseUrl(url || `sqlite:${DEFAULT_SQLITE_PATH}`);
+  if (url !== '') {
+    throw new ConfigError(
+      'DATABASE_URL',
+      `give either DATABASE_URL or DATABASE_HOST/PORT/USER/PASSWORD/NAME, not both (DATABASE_${given[0]} is set too)`,
+    );
+  }
+  for (const required of ['HOST', 'USER', 'NAME'] as const) {
+    if (!given.includes(required)) {
+      throw new ConfigError(`DATABASE_${required}`, 'is required with the other DATABASE_ parts');
+    }
+  }
+  const port = env.DATABASE_PORT ? parsePort(env.DATABASE_PORT, 'DATABASE_PORT') : 3306;
+  const host = env.DATABASE_HOST ?? '';
+  if (!isHostName(host)) {
+    throw new ConfigError('DATABASE_HOST', `expected a host name or IP address, got "${host}"`);
+  }
+  const credentials =
+    encodeURIComponent(env.DATABASE_USER ?? '') +
+    (env.DATABASE_PASSWORD ? `:${encodeURIComponent(env.DATABASE_PASSWORD)}` : '');
+  const hostPart = isIP(host) === 6 ? `[${host}]` : host;
+  return parseDatabaseUrl(
+    `mysql://${credentials}@${hostPart}:${port}/${encodeURIComponent(env.DATABASE_NAME ?? '')}`,
+  );
+}
+
+/** An IP address, or a DNS name (a dotted run of digits is an address, so it must be valid). */
+function isHostName(host: string): boolean {
+  if (isIP(host) !== 0) return true;
+  return (
+    /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(
+      host,
+    ) && !/^[\d.]+$/.test(host)
+  );
+}
+
+function parseHost(raw: string): string {
+  if (!isHostName(raw)) {
+    throw new ConfigError('HOST', `expected an IP address or host name to listen on, got "${raw}"`);
+  }
+  return raw;
+}
+
+/** Addresses that mean "every interface": no client can reach tokenvakt by that name. */
+function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '0:0:0:0:0:0:0:0';
+}
+
+function parsePort(raw: string, variable = 'PORT'): number {
   const port = /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
   if (!(port >= 0 && port <= 65535)) {
-    throw new ConfigError('PORT', `expected a port number 0..65535, got "${raw}"`);
+    throw new ConfigError(variable, `expected a port number 0..65535, got "${raw}"`);
   }
   return port;
 }
@@ -214,6 +276,18 @@ function parseRedisUrl(raw: string | undefined): string | undefined {
   return raw;
 }
 
+/** A bearer token for /metrics: at least 16 characters a header can carry. */
+function parseMetricsToken(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[A-Za-z0-9._~+/=-]{16,256}$/.test(raw)) {
+    throw new ConfigError(
+      'METRICS_TOKEN',
+      'expected 16 to 256 characters of letters, digits or . _ ~ + / = -',
+    );
+  }
+  return raw;
+}
+
 function parseBoolean(variable: string, raw: string): boolean {
   if (raw === 'true') return true;
   if (raw === 'false') return false;
@@ -237,10 +311,17 @@ export function loadConfig(env: Environment): AppConfig {
     const raw = env[name];
     return raw === undefined || raw === '' ? fallback : raw;
   };
-  const host = value('HOST', '127.0.0.1');
+  const host = parseHost(value('HOST', '127.0.0.1'));
   const port = parsePort(value('PORT', '8089'));
+  if (isWildcard(host) && !env.ISSUER) {
+    // The metadata and every `iss` would name http://0.0.0.0:8089, which no client can reach.
+    throw new ConfigError(
+      'ISSUER',
+      `HOST=${host} listens on every interface, so ISSUER must say the public URL clients use (e.g. https://auth.example.org)`,
+    );
+  }
   return {
-    database: parseDatabaseUrl(value('DATABASE_URL', `sqlite:${DEFAULT_SQLITE_PATH}`)),
+    database: databaseFromEnvironment(env),
     host,
     port,
     issuer: parseIssuer(
@@ -281,6 +362,8 @@ export function loadConfig(env: Environment): AppConfig {
         ? 0
         : parseDuration('DATABASE_QUERY_TIMEOUT', value('DATABASE_QUERY_TIMEOUT', '5s')),
     requestTimeout: parseDuration('REQUEST_TIMEOUT', value('REQUEST_TIMEOUT', '10s')),
+    metricsToken: parseMetricsToken(env.METRICS_TOKEN),
+    docsEnabled: parseBoolean('DOCS_ENABLED', value('DOCS_ENABLED', 'true')),
     passwordCheckConcurrency: parseInteger(
       'PASSWORD_CHECK_CONCURRENCY',
       value('PASSWORD_CHECK_CONCURRENCY', String(defaultPasswordCheckConcurrency(env))),

@@ -1,8 +1,8 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import type { DataSourceOptions } from 'typeorm';
-import type { DatabaseConfig } from '../config/app-config';
+import { DEFAULT_SQLITE_PATH, type DatabaseConfig } from '../config/app-config';
 import { AuthorizationCode } from '../authorization/authorization-code.entity';
 import { Client } from '../clients/client.entity';
 import { Token } from '../tokens/token.entity';
@@ -45,7 +45,7 @@ export function dataSourceOptions(
   return {
     ...common,
     type: mysqlFlavour,
-    url: database.url,
+    ...mysqlConnection(database.url),
     migrations: MYSQL_MIGRATIONS,
     // Dates are written and read as UTC regardless of the server's time zone.
     timezone: 'Z',
@@ -61,16 +61,52 @@ export function dataSourceOptions(
 
 /**
  * The SQLite file holds every token digest, client secret digest and password hash: only the
- * service's user may read it. Before SQLite opens it, a folder created for it is 0700, the file
- * is created 0600 or an existing one (and its -wal and -shm) set to 0600. SQLite creates -wal
- * and -shm with the permissions of the database file.
+ * service's user may read it. Before SQLite opens it, the file is created 0600 or an existing
+ * one (and its -wal and -shm) set to 0600; SQLite creates -wal and -shm with the permissions of
+ * the database file. Only the default folder, `data/`, is created (0700): a missing folder
+ * elsewhere is more likely a typo in DATABASE_URL than a wish, so it stops start-up instead.
  */
-function prepareDatabaseFile(path: string): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  closeSync(openSync(path, 'a', 0o600));
-  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
-    if (existsSync(file)) chmodSync(file, 0o600);
+export function prepareDatabaseFile(path: string): void {
+  const folder = dirname(resolve(path));
+  if (!existsSync(folder)) {
+    if (folder !== resolve(dirname(DEFAULT_SQLITE_PATH))) {
+      throw new Error(
+        `cannot use the SQLite database ${path}: the folder ${folder} does not exist`,
+      );
+    }
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
   }
+  try {
+    closeSync(openSync(path, 'a', 0o600));
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+      if (existsSync(file)) chmodSync(file, 0o600);
+    }
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`cannot use the SQLite database ${path}: ${reason}`);
+  }
+}
+
+/**
+ * The server and credentials of a mysql:// URL, percent-decoded. Not TypeORM's `url` option: it
+ * takes the user and password literally, so a password with `@`, `:` or `/` (which the URL must
+ * carry encoded) would be sent still encoded.
+ */
+function mysqlConnection(raw: string): {
+  host: string;
+  port: number;
+  username: string;
+  password: string;
+  database: string;
+} {
+  const url = new URL(raw);
+  return {
+    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: Number(url.port || 3306),
+    username: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+    database: decodeURIComponent(url.pathname.slice(1)),
+  };
 }
 
 export type MysqlFlavour = 'mysql' | 'mariadb';

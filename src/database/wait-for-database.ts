@@ -1,5 +1,6 @@
+import Database from 'better-sqlite3';
 import type { DatabaseConfig } from '../config/app-config';
-import { detectMysqlFlavour } from './data-source-options';
+import { detectMysqlFlavour, prepareDatabaseFile } from './data-source-options';
 
 /** Errors that may pass (the server is starting, or not yet resolvable in a compose network). */
 const TRANSIENT_CODES = new Set([
@@ -23,16 +24,21 @@ function errorCode(error: unknown): string | undefined {
 }
 
 /**
- * Waits until a MySQL/MariaDB server answers, retrying transient failures with exponential
- * backoff for at most `timeoutSeconds`; wrong credentials or an unknown database fail at once.
- * Start-up then either proceeds or ends with one clear line, never a stack trace.
+ * Before anything else starts: a SQLite file must open as a database (its path and the reason
+ * in one line otherwise); a MySQL/MariaDB server must answer, retrying transient failures with
+ * exponential backoff for at most `timeoutSeconds`, while wrong credentials or an unknown
+ * database fail at once. Start-up then either proceeds or ends with one clear line, never a
+ * stack trace.
  */
 export async function waitForDatabase(
   database: DatabaseConfig,
   timeoutSeconds: number,
   onRetry: (message: string) => void,
 ): Promise<void> {
-  if (database.dialect !== 'mysql') return;
+  if (database.dialect === 'sqlite') {
+    if (database.path !== ':memory:') checkSqliteDatabase(database.path);
+    return;
+  }
   const deadline = Date.now() + timeoutSeconds * 1000;
   let delay = 250;
   for (;;) {
@@ -50,5 +56,22 @@ export async function waitForDatabase(
       await new Promise((resolve) => setTimeout(resolve, delay));
       delay = Math.min(delay * 2, 5000);
     }
+  }
+}
+
+function checkSqliteDatabase(path: string): void {
+  prepareDatabaseFile(path);
+  try {
+    const db = new Database(path, { fileMustExist: true });
+    try {
+      // Reading the schema fails on a file that is not a SQLite database.
+      db.pragma('schema_version');
+    } finally {
+      db.close();
+    }
+  } catch (error) {
+    throw new Error(
+      `cannot use the SQLite database ${path}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }

@@ -35,12 +35,28 @@ export function createPino(level: LogLevel, destination?: pino.DestinationStream
   );
 }
 
+/**
+ * Nest's start-up chatter: a line for every module and every route (about a hundred). It is
+ * logged at debug; main.ts says in one info line where tokenvakt listens and on what.
+ */
+const START_UP_CONTEXTS = new Set([
+  'NestFactory',
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'NestApplication',
+]);
+
 /** Nest's logger interface on top of pino, so framework and request logs are one JSON stream. */
 export class JsonLogger implements LoggerService {
   constructor(private readonly pino: Pino) {}
 
   log(message: unknown, context?: string): void {
-    this.pino.info(fields(message, context), text(message));
+    if (context !== undefined && START_UP_CONTEXTS.has(context)) {
+      this.pino.debug(fields(message, context), text(message));
+    } else {
+      this.pino.info(fields(message, context), text(message));
+    }
   }
 
   error(message: unknown, ...rest: unknown[]): void {
