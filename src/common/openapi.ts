@@ -4,9 +4,11 @@ import {
   ApiBasicAuth,
   ApiBearerAuth,
   ApiConsumes,
+  ApiExtension,
   ApiProperty,
   ApiResponse,
   DocumentBuilder,
+  type OpenAPIObject,
   SwaggerModule,
 } from '@nestjs/swagger';
 import type { OAuthErrorCode } from './oauth-error';
@@ -29,6 +31,11 @@ export function ApiErrors(
   return applyDecorators(
     ...[...byStatus].map(([status, lines]) =>
       ApiResponse({ status, type: OAuthErrorBody, description: lines.join('; ') }),
+    ),
+    // The same rows, one by one, for docs/api.md's error tables (api-reference.ts).
+    ApiExtension(
+      'x-errors',
+      rows.map(([status, error, when]) => ({ status, error, when })),
     ),
   );
 }
@@ -56,8 +63,8 @@ export const SUPER_CLIENT_ERRORS: Array<[number, OAuthErrorCode, string]> = [
   [403, 'unauthorized_client', 'the client is not a super client'],
 ];
 
-/** Serves the OpenAPI description at /docs (UI) and /docs-json, generated from the decorators. */
-export function setupOpenApi(app: INestApplication): void {
+/** The OpenAPI description of the app's routes, generated from the decorators. */
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('tokenvakt')
     .setDescription(
@@ -73,7 +80,12 @@ export function setupOpenApi(app: INestApplication): void {
   document.paths = Object.fromEntries(
     Object.entries(document.paths).filter(([path]) => !path.startsWith('/api/v1.')),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  return document;
+}
+
+/** Serves the OpenAPI description at /docs (UI) and /docs-json. */
+export function setupOpenApi(app: INestApplication): void {
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
   // Swagger UI's page links its assets relative to the URL it was asked at, which only works
   // for /docs and /docs/: /docs/index.html or /docs/?x=1 would ask for /docs/docs/… and show
   // a blank page. Every other spelling is sent to /docs/.

@@ -65,7 +65,7 @@ export class RevocationController {
   @HttpCode(200)
   @ApiTags('super-client services')
   @ApiOperation({
-    summary: "Revoke one of the user's tokens, by raw value or handle (README: API at a glance)",
+    summary: "Revoke one of the user's tokens, by raw value or handle",
   })
   @ApiUserAuth()
   @ApiForm()
@@ -90,7 +90,7 @@ export class RevocationController {
   @UserAuth()
   @HttpCode(200)
   @ApiTags('super-client services')
-  @ApiOperation({ summary: "Revoke all the user's tokens of one client (README: API at a glance)" })
+  @ApiOperation({ summary: "Revoke all the user's tokens of one client" })
   @ApiUserAuth()
   @ApiForm()
   @ApiOkResponse({ description: 'Empty body' })

@@ -39,7 +39,7 @@ export class TokenListController {
   @HttpCode(200)
   @NoStore()
   @ApiTags('super-client services')
-  @ApiOperation({ summary: "List the user's live tokens (README: POST /oauth2/token/list)" })
+  @ApiOperation({ summary: "List the user's live tokens" })
   @ApiUserAuth()
   @ApiForm()
   @ApiExtraModels(TokenListEntryDto, TokenCountDto)
