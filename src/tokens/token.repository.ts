@@ -188,6 +188,27 @@ export class TokenRepository {
     return this.revoke(REVOKE.family, [this.value.revokedAt(now), familyId], manager);
   }
 
+  /**
+   * Whether the family has a live refresh token other than the one with digest `except`,
+   * read in `manager`'s transaction (IDX_tokens_family).
+   */
+  familyHasLiveRefreshTokenBesides(
+    familyId: string,
+    except: string,
+    now: Date,
+    manager: EntityManager,
+  ): Promise<boolean> {
+    return manager
+      .getRepository(Token)
+      .createQueryBuilder('t')
+      .where('t.family_id = :familyId AND t.revoked_at IS NULL AND t.expires_at > :now', {
+        familyId,
+        now: this.value.expiresAt(now),
+      })
+      .andWhere('t.type = :type AND t.digest <> :except', { type: 'refresh_token', except })
+      .getExists();
+  }
+
   revokeForUserAndClient(userId: number, clientId: string, now: Date): Promise<number> {
     return this.revoke(REVOKE.userAndClient, [this.value.revokedAt(now), userId, clientId]);
   }
@@ -236,8 +257,9 @@ export class TokenRepository {
    * the family's refresh expiry), so that presenting it again still revokes the family
    * (RFC 9700 §4.14.2). No selected row can become unpurgeable before the delete: expiry and
    * revocation are never undone, and a family without a live token never gets one again
-   * (only a live refresh token or the single-use code issues into a family). The NOT EXISTS
-   * probes IDX_tokens_family.
+   * (only a live refresh token, the single-use code, or a rotated refresh token while its
+   * family has a live refresh token issues into a family). The NOT EXISTS probes
+   * IDX_tokens_family.
    */
   async purgeBatch(now: Date, limit: number): Promise<number> {
     const rows = await this.tokens
