@@ -151,14 +151,6 @@ export class TokenRepository {
   }
 
   /**
-   * Revokes a refresh token and the access tokens issued with it, in one statement (atomic
-   * without a transaction); true when this call revoked any of them.
-   */
-  async revokeWithIssued(handle: string, now: Date): Promise<boolean> {
-    return (await this.revoke(REVOKE.withIssued, [this.value.revokedAt(now), handle, handle])) > 0;
-  }
-
-  /**
    * Revokes the token with this handle, and the access tokens issued with it if it is a
    * refresh token, only if it is this user's: the ownership check is part of the one
    * statement, so no lookup comes first. True when this call revoked anything.
