@@ -63,6 +63,7 @@ interface TokenRow {
   username: string | null;
   clientId: string;
   scope: string;
+  familyId: string;
   createdAt: Date;
   expiresAt: Date;
   userAuthenticatedAt: Date | null;
@@ -110,6 +111,7 @@ function toToken(row: RowDataPacket): TokenRow {
     username: nstr(row.t_username),
     clientId: str(row.t_client_id),
     scope: str(row.t_scope),
+    familyId: str(row.t_family_id),
     createdAt: row.t_created_at as Date,
     expiresAt: row.t_expires_at as Date,
     userAuthenticatedAt: (row.t_user_authenticated_at as Date | null) ?? null,
@@ -354,7 +356,7 @@ class Baseline {
     } else if (token.userId === userId) {
       // One conditional UPDATE either way, atomic on its own: autocommit, no BEGIN/COMMIT.
       if (token.type === 'refresh_token') {
-        await this.affected(SQL.REVOKE_WITH_ISSUED, [now, token.handle, token.handle]);
+        await this.affected(SQL.REVOKE_FAMILY, [now, token.familyId]);
       } else {
         await this.affected(SQL.REVOKE_BY_HANDLE, [now, token.handle]);
       }

@@ -20,8 +20,8 @@ export { CLIENT_BY_ID, RECORD_USE, TOKEN_BY_DIGEST, TOKEN_COLUMNS };
 /** TokenService.revoke of an access token. Parameters: now, handle. */
 export const REVOKE_BY_HANDLE = REVOKE.byHandle;
 
-/** TokenService.revoke of a refresh token and its access tokens. Parameters: now, handle, handle. */
-export const REVOKE_WITH_ISSUED = REVOKE.withIssued;
+/** TokenService.revoke of a refresh token: its whole grant. Parameters: now, family id. */
+export const REVOKE_FAMILY = REVOKE.family;
 
 /**
  * /oauth2/revoke/super by handle: owner check and revocation in one. Parameters: now, handle,

@@ -23,9 +23,12 @@ const frameworkLogger = new Logger('HTTP');
  * create the app with this adapter and then call configureApp, so tests run exactly what
  * production runs.
  */
-export function createHttpAdapter(): FastifyAdapter {
+export function createHttpAdapter(config: AppConfig): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
+    // Behind the TRUST_PROXY front ends, request.ip is the client their X-Forwarded-For names
+    // (the address left of the last trusted hop); anyone else's header is ignored.
+    trustProxy: config.trustProxy.length > 0 ? [...config.trustProxy] : false,
     clientErrorHandler: answerMalformedRequest,
     // A URL the router cannot decode is refused before any route or exception filter runs.
     frameworkErrors: (error: Error, _request: FastifyRequest, reply: FastifyReply) => {

@@ -640,8 +640,9 @@ describe('reuse detection survives the purge (RFC 9700 §4.14.2)', () => {
   let session: TokenResponse;
 
   before(async () => {
-    // No schedule: each test purges at the moment it chooses, as `tokens purge` does.
-    t = await startTestApp({ PURGE_INTERVAL: '0' });
+    // No schedule: each test purges at the moment it chooses, as `tokens purge` does. No reuse
+    // grace: the legitimate client comes back at once.
+    t = await startTestApp({ PURGE_INTERVAL: '0', REFRESH_TOKEN_REUSE_GRACE: '0' });
     superClient = await createSuperClient(t);
     pdf = await createClient(t);
     resourceServer = await createClient(t, { mayIntrospect: true, redirectUri: undefined });

@@ -57,7 +57,8 @@ describe('POST /oauth2/token and POST /oauth2/revoke', () => {
   let script: TestClient;
 
   before(async () => {
-    t = await startTestApp();
+    // Reuse detection as RFC 9700 §4.14.2 has it; the grace Kalamar needs: kalamar.e2e-spec.ts.
+    t = await startTestApp({ REFRESH_TOKEN_REUSE_GRACE: '0' });
     superClient = await createSuperClient(t);
     user = await createUser(t);
     session = await login(t, superClient, user);

@@ -43,7 +43,8 @@ describe('POST /oauth2/token/list: two users, three clients each', () => {
   const aliceTokens = new Map<string, TokenResponse>();
 
   before(async () => {
-    t = await startTestApp();
+    // Reuse detection as RFC 9700 §4.14.2 has it; the grace Kalamar needs: kalamar.e2e-spec.ts.
+    t = await startTestApp({ REFRESH_TOKEN_REUSE_GRACE: '0' });
     superClient = await createSuperClient(t);
     alice = await createUser(t);
     bob = await createUser(t);

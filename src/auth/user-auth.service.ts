@@ -11,6 +11,7 @@ import { decodeBasicCredentials, parseAuthorizationHeader } from './basic-creden
 import { digestSecret, SECRET_PREFIX } from './secrets';
 
 const WRONG_PASSWORD = 'The username or password is wrong.';
+const DEAD_BEARER = 'The access token is unknown, expired or revoked.';
 
 /**
  * Establishes the user behind a super-client request from its `Authorization` header
@@ -58,16 +59,15 @@ export class UserAuthService {
     const now = new Date();
     if (!token) {
       // Expired and revoked sessions are everyday traffic; only an unknown token is a guess.
-      throw OAuthError.invalidToken(
-        'The access token is unknown, expired or revoked.',
-      ).countsAsFailureOf(BEARER_IDENTITY);
+      throw OAuthError.invalidToken(DEAD_BEARER)
+        .refusesBearer('invalid')
+        .countsAsFailureOf(BEARER_IDENTITY);
     }
-    if (
-      token.type !== 'access_token' ||
-      token.revokedAt !== null ||
-      token.expiresAt.getTime() <= now.getTime()
-    ) {
-      throw OAuthError.invalidToken('The access token is unknown, expired or revoked.');
+    if (token.type !== 'access_token' || token.revokedAt !== null) {
+      throw OAuthError.invalidToken(DEAD_BEARER).refusesBearer('invalid');
+    }
+    if (token.expiresAt.getTime() <= now.getTime()) {
+      throw OAuthError.invalidToken(DEAD_BEARER).refusesBearer('expired');
     }
     // Only a super client's session acts for the user here; a token a third-party client
     // holds, or a client-credentials token (no user), does not reach these services.

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FailureThrottle } from '../throttling/failure-throttle.service';
 import { requestSource } from '../throttling/caller';
 import { BEARER_IDENTITY } from '../throttling/throttle.guard';
+import { kustvaktErrorFields } from '../kustvakt/kustvakt-errors';
 import { MetricsService } from '../observability/metrics.service';
 import { OAuthError, type OAuthErrorCode } from './oauth-error';
 
@@ -142,12 +143,15 @@ export function isAnswered(reply: FastifyReply): boolean {
   return reply.sent || reply.raw.headersSent;
 }
 
-export function sendOAuthError(reply: FastifyReply, error: OAuthError): void {
+/** Sends `error` as JSON; `extraFields` join the two RFC fields (Kustvakt's, on its paths). */
+export function sendOAuthError(reply: FastifyReply, error: OAuthError, extraFields?: object): void {
   void reply
     .code(error.status)
     .headers({ ...error.headers, 'Cache-Control': 'no-store', Pragma: 'no-cache' })
     .type('application/json; charset=utf-8')
-    .send(JSON.stringify({ error: error.code, error_description: error.description }));
+    .send(
+      JSON.stringify({ error: error.code, error_description: error.description, ...extraFields }),
+    );
 }
 
 @Catch()
@@ -162,6 +166,7 @@ export class OAuthErrorFilter implements ExceptionFilter {
   async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
+    const request = http.getRequest<FastifyRequest>();
     const error = toOAuthError(exception, this.logger, reply);
     // A failed credential counts even when the request was answered already (a 503 at
     // REQUEST_TIMEOUT): a timeout must not be a free guess.
@@ -169,12 +174,9 @@ export class OAuthErrorFilter implements ExceptionFilter {
       this.metrics.authenticationFailures.inc({ kind: failureKind(error) });
       if (!error.failureCounted) {
         // Counted before answering, so a client cannot outrun its own count.
-        await this.throttle.recordFailure(
-          requestSource(http.getRequest<FastifyRequest>()),
-          error.failedCredential,
-        );
+        await this.throttle.recordFailure(requestSource(request), error.failedCredential);
       }
     }
-    if (!isAnswered(reply)) sendOAuthError(reply, error);
+    if (!isAnswered(reply)) sendOAuthError(reply, error, kustvaktErrorFields(request.url, error));
   }
 }

@@ -22,7 +22,15 @@ export type OAuthErrorCode =
   | 'server_error'
   | 'temporarily_unavailable';
 
+/**
+ * What Kustvakt would say about a bearer token it refuses: `expired`, or `invalid` (unknown,
+ * revoked, or not an access token). Kalamar reacts to these words (src/kustvakt/).
+ */
+export type DeadBearer = 'expired' | 'invalid';
+
 export class OAuthError extends Error {
+  /** Set on the 401 for a presented bearer token that is dead; see DeadBearer. */
+  deadBearer?: DeadBearer;
   /**
    * Set when a presented secret, password or bearer token was wrong: the identity it was
    * presented for, counted by the brute-force throttle (README: API at a glance) and in the metrics.
@@ -47,6 +55,12 @@ export class OAuthError extends Error {
   countsAsFailureOf(identity: string, counted = false): this {
     this.failedCredential = identity;
     this.failureCounted = counted;
+    return this;
+  }
+
+  /** Marks this error as the refusal of a dead bearer token (see DeadBearer). */
+  refusesBearer(why: DeadBearer): this {
+    this.deadBearer = why;
     return this;
   }
 

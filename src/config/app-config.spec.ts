@@ -60,6 +60,46 @@ describe('loadConfig', () => {
     assert.deepEqual(config.scopes, [...KORAP_SCOPES].sort());
     assert.equal(config.logLevel, 'info');
     assert.equal(config.migrationsRun, true);
+    assert.equal(config.refreshTokenReuseGrace, 10);
+    assert.deepEqual(config.trustProxy, []);
+  });
+
+  it('reads REFRESH_TOKEN_REUSE_GRACE as a duration, or 0 for none', () => {
+    assert.equal(loadConfig({ REFRESH_TOKEN_REUSE_GRACE: '1m' }).refreshTokenReuseGrace, 60);
+    assert.equal(loadConfig({ REFRESH_TOKEN_REUSE_GRACE: '0' }).refreshTokenReuseGrace, 0);
+    assert.throws(
+      () => loadConfig({ REFRESH_TOKEN_REUSE_GRACE: '-1s' }),
+      /REFRESH_TOKEN_REUSE_GRACE: .*"-1s"/,
+    );
+  });
+
+  it('reads TRUST_PROXY as IPv4 and IPv6 addresses and CIDR ranges', () => {
+    assert.deepEqual(
+      loadConfig({ TRUST_PROXY: ' 127.0.0.1, 10.0.0.0/8,::1,fd00::/8 ' }).trustProxy,
+      ['127.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8'],
+    );
+  });
+
+  it('refuses a bad TRUST_PROXY entry with one line naming the variable and the entry', () => {
+    for (const bad of [
+      'localhost',
+      '10.0.0.0/33',
+      '10.0.0.0/0',
+      '10.0.0.0/',
+      '1.2.3',
+      '::1/129',
+      '10.0.0.1/8/8',
+      '*',
+    ]) {
+      assert.throws(
+        () => loadConfig({ TRUST_PROXY: `127.0.0.1,${bad}` }),
+        (e: unknown) =>
+          e instanceof ConfigError &&
+          e.message ===
+            `TRUST_PROXY: expected comma-separated IP addresses or CIDR ranges such as 10.0.0.0/8, got "${bad}"`,
+        bad,
+      );
+    }
   });
 
   it('treats an empty variable as unset', () => {

@@ -28,6 +28,11 @@ export interface AppConfig {
   readonly publicAccessTokenTtl: number;
   /** Default refresh token lifetime when a client sets none (seconds). */
   readonly refreshTokenTtl: number;
+  /**
+   * How long after a rotation the same client may present the rotated refresh token again and
+   * get a new pair of the same grant instead of having the grant revoked (seconds; 0: never).
+   */
+  readonly refreshTokenReuseGrace: number;
   readonly authorizationCodeTtl: number;
   /** Known scope names; `all` is always known and reserved for super clients. */
   readonly scopes: readonly string[];
@@ -63,6 +68,11 @@ export interface AppConfig {
   readonly passwordCheckConcurrency: number;
   /** Password checks that may wait; past that, 503 at once. */
   readonly passwordCheckQueue: number;
+  /**
+   * Addresses and CIDR ranges of front ends whose X-Forwarded-For is believed (Fastify's
+   * trustProxy); empty: none, the TCP peer is the client.
+   */
+  readonly trustProxy: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -288,6 +298,29 @@ function parseMetricsToken(raw: string | undefined): string | undefined {
   return raw;
 }
 
+/** Comma-separated IPv4/IPv6 addresses and CIDR ranges (`10.0.0.0/8`, `fd00::/8`). */
+function parseTrustProxy(raw: string | undefined): string[] {
+  const entries = (raw ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  for (const entry of entries) {
+    const [address = '', prefix, ...rest] = entry.split('/');
+    const version = isIP(address);
+    const maxPrefix = version === 4 ? 32 : 128;
+    const prefixOk =
+      prefix === undefined ||
+      (/^\d{1,3}$/.test(prefix) && Number(prefix) >= 1 && Number(prefix) <= maxPrefix);
+    if (version === 0 || !prefixOk || rest.length > 0) {
+      throw new ConfigError(
+        'TRUST_PROXY',
+        `expected comma-separated IP addresses or CIDR ranges such as 10.0.0.0/8, got "${entry}"`,
+      );
+    }
+  }
+  return entries;
+}
+
 function parseBoolean(variable: string, raw: string): boolean {
   if (raw === 'true') return true;
   if (raw === 'false') return false;
@@ -333,6 +366,10 @@ export function loadConfig(env: Environment): AppConfig {
       value('PUBLIC_ACCESS_TOKEN_TTL', '365d'),
     ),
     refreshTokenTtl: parseDuration('REFRESH_TOKEN_TTL', value('REFRESH_TOKEN_TTL', '365d')),
+    refreshTokenReuseGrace:
+      value('REFRESH_TOKEN_REUSE_GRACE', '10s') === '0'
+        ? 0
+        : parseDuration('REFRESH_TOKEN_REUSE_GRACE', value('REFRESH_TOKEN_REUSE_GRACE', '10s')),
     authorizationCodeTtl: parseDuration(
       'AUTHORIZATION_CODE_TTL',
       value('AUTHORIZATION_CODE_TTL', '10m'),
@@ -376,6 +413,7 @@ export function loadConfig(env: Environment): AppConfig {
       0,
       100_000,
     ),
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
   };
 }
 

@@ -6,7 +6,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
  * source address failures are counted against, and whether anyone still waits for the answer.
  */
 export interface Caller {
-  /** The TCP peer address (X-Forwarded-For is not believed). */
+  /**
+   * The client's address: the TCP peer, or, when the peer is a TRUST_PROXY front end, the
+   * client its X-Forwarded-For names (Fastify's request.ip).
+   */
   readonly source: string;
   /**
    * True once nobody will read the outcome of work done for this request: it has been

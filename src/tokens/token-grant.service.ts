@@ -1,8 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { transactionRetryingLockConflicts } from '../database/lock-conflicts';
 import { digestSecret, SECRET_PREFIX } from '../auth/secrets';
-import { ALL_SCOPE } from '../config/app-config';
+import { ALL_SCOPE, APP_CONFIG, type AppConfig } from '../config/app-config';
 import { UserAuthService } from '../auth/user-auth.service';
 import { parseScope, ScopePolicy } from '../auth/scope-policy';
 import { AuthorizationCodeRepository } from '../authorization/authorization-code.repository';
@@ -14,6 +14,7 @@ import { MetricsService } from '../observability/metrics.service';
 import type { Caller } from '../throttling/caller';
 import { UserRepository } from '../users/user.repository';
 import type { TokenRequestDto } from './token-request.dto';
+import type { Token } from './token.entity';
 import { TokenRepository } from './token.repository';
 import { TokenService, type GrantToIssue, type IssuedTokens } from './token.service';
 
@@ -32,6 +33,7 @@ export class TokenGrantService {
     private readonly scopes: ScopePolicy,
     private readonly dataSource: DataSource,
     private readonly metrics: MetricsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   grant(client: Client, form: TokenRequestDto, caller: Caller): Promise<IssuedTokens> {
@@ -107,23 +109,102 @@ export class TokenGrantService {
     }
   }
 
-  /** RFC 6749 §6 with rotation and reuse detection (RFC 9700 §4.14.2). */
+  /**
+   * RFC 6749 §6 with rotation and reuse detection (RFC 9700 §4.14.2), softened by
+   * REFRESH_TOKEN_REUSE_GRACE for clients that refresh concurrently (Kalamar refreshes per
+   * request, without a lock): the just-rotated token, presented again by its own client
+   * within the grace, gets another pair of the same grant instead of revoking it.
+   */
   private async refreshToken(client: Client, form: TokenRequestDto): Promise<IssuedTokens> {
     if (!form.refresh_token) throw OAuthError.invalidRequest('refresh_token is required.');
-    const token = await this.tokenService.findByRawValue(form.refresh_token);
-    const now = new Date();
+    let token = await this.tokenService.findByRawValue(form.refresh_token);
     if (!token || token.type !== 'refresh_token' || token.clientId !== client.id) {
       throw OAuthError.invalidGrant(
         'The refresh token is unknown or was issued to another client.',
       );
     }
-    if (token.revokedAt !== null) {
-      if (token.rotated) await this.revokeReusedFamily(token.familyId);
-      throw OAuthError.invalidGrant('The refresh token has been revoked.');
+    if (token.revokedAt === null) {
+      const rotated = await this.rotate(client, token, form);
+      if (rotated) return rotated;
+      // Another request rotated (or revoked) it since it was read: decide on what it is now.
+      token = await this.tokenService.findByRawValue(form.refresh_token);
+      if (!token) throw OAuthError.invalidGrant('The refresh token has been revoked.');
     }
+    if (token.rotated && this.withinReuseGrace(token)) {
+      return this.reissueWithinGrace(client, token, form);
+    }
+    if (token.rotated) await this.revokeReusedFamily(token.familyId);
+    throw OAuthError.invalidGrant('The refresh token has been revoked.');
+  }
+
+  /**
+   * Exchanges a live refresh token for a new pair; undefined when another request rotated or
+   * revoked it first (the conditional UPDATE changed nothing).
+   */
+  private async rotate(
+    client: Client,
+    token: Token,
+    form: TokenRequestDto,
+  ): Promise<IssuedTokens | undefined> {
+    const now = new Date();
     if (token.expiresAt.getTime() <= now.getTime()) {
       throw OAuthError.invalidGrant('The refresh token has expired.');
     }
+    const grant = this.refreshedGrant(client, token, form);
+    try {
+      return await transactionRetryingLockConflicts(this.dataSource, async (manager) => {
+        if (!(await this.tokens.rotate(token.handle, now, manager))) throw new AlreadyUsed();
+        await this.tokens.revokeIssuedWith(token.handle, now, manager);
+        return this.tokenService.issue(grant, manager);
+      });
+    } catch (error) {
+      if (error instanceof AlreadyUsed) return undefined;
+      throw error;
+    }
+  }
+
+  /** A rotated token whose rotation (its revoked_at) is less than the grace ago, not expired. */
+  private withinReuseGrace(token: Token): boolean {
+    const now = Date.now();
+    return (
+      token.revokedAt !== null &&
+      now - token.revokedAt.getTime() < this.config.refreshTokenReuseGrace * 1000 &&
+      token.expiresAt.getTime() > now
+    );
+  }
+
+  /**
+   * Another pair for the rotated `token`, in its grant, leaving `token` as it is. Never brings
+   * a dead grant back: the new pair is inserted, then the grant must still have another live
+   * refresh token, in one transaction, or nothing is issued. As in issueForExistingUser, a
+   * revocation racing this either committed first, so the check sees it, or it waits for the
+   * rows inserted here and revokes them too.
+   */
+  private async reissueWithinGrace(
+    client: Client,
+    token: Token,
+    form: TokenRequestDto,
+  ): Promise<IssuedTokens> {
+    const grant = this.refreshedGrant(client, token, form);
+    return transactionRetryingLockConflicts(this.dataSource, async (manager) => {
+      const issued = await this.tokenService.issue(grant, manager);
+      const live = await this.tokens.familyHasLiveRefreshTokenBesides(
+        token.familyId,
+        digestSecret(issued.refresh_token ?? ''),
+        new Date(),
+        manager,
+      );
+      if (!live) throw OAuthError.invalidGrant('The refresh token has been revoked.');
+      return issued;
+    });
+  }
+
+  /**
+   * What refreshing `token` issues: the requested scope, at most the one granted (RFC 6749
+   * §6); the new refresh token keeps the grant's whole scope and its expiry (rotation never
+   * extends a grant).
+   */
+  private refreshedGrant(client: Client, token: Token, form: TokenRequestDto): GrantToIssue {
     const granted = parseScope(token.scope);
     let scopes = granted;
     if (form.scope !== undefined) {
@@ -132,31 +213,17 @@ export class TokenGrantService {
         throw OAuthError.invalidScope('The requested scope exceeds the scope originally granted.');
       }
     }
-    try {
-      return await transactionRetryingLockConflicts(this.dataSource, async (manager) => {
-        if (!(await this.tokens.rotate(token.handle, now, manager))) throw new AlreadyUsed();
-        await this.tokens.revokeIssuedWith(token.handle, now, manager);
-        return this.tokenService.issue(
-          {
-            grantType: 'refresh_token',
-            client,
-            userId: token.userId,
-            username: token.username,
-            scopes,
-            familyId: token.familyId,
-            userAuthenticatedAt: token.userAuthenticatedAt,
-            // Rotation does not extend the grant: the new refresh token expires with the old.
-            refreshExpiresAt: token.expiresAt,
-            refreshScopes: granted,
-          },
-          manager,
-        );
-      });
-    } catch (error) {
-      if (!(error instanceof AlreadyUsed)) throw error;
-      await this.revokeReusedFamily(token.familyId);
-      throw OAuthError.invalidGrant('The refresh token has been revoked.');
-    }
+    return {
+      grantType: 'refresh_token',
+      client,
+      userId: token.userId,
+      username: token.username,
+      scopes,
+      familyId: token.familyId,
+      userAuthenticatedAt: token.userAuthenticatedAt,
+      refreshExpiresAt: token.expiresAt,
+      refreshScopes: granted,
+    };
   }
 
   /** A used code or an exchanged refresh token came back: someone holds a copy, so end the grant. */

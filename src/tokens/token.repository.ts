@@ -151,14 +151,6 @@ export class TokenRepository {
   }
 
   /**
-   * Revokes a refresh token and the access tokens issued with it, in one statement (atomic
-   * without a transaction); true when this call revoked any of them.
-   */
-  async revokeWithIssued(handle: string, now: Date): Promise<boolean> {
-    return (await this.revoke(REVOKE.withIssued, [this.value.revokedAt(now), handle, handle])) > 0;
-  }
-
-  /**
    * Revokes the token with this handle, and the access tokens issued with it if it is a
    * refresh token, only if it is this user's: the ownership check is part of the one
    * statement, so no lookup comes first. True when this call revoked anything.
@@ -186,6 +178,27 @@ export class TokenRepository {
 
   revokeFamily(familyId: string, now: Date, manager?: EntityManager): Promise<number> {
     return this.revoke(REVOKE.family, [this.value.revokedAt(now), familyId], manager);
+  }
+
+  /**
+   * Whether the family has a live refresh token other than the one with digest `except`,
+   * read in `manager`'s transaction (IDX_tokens_family).
+   */
+  familyHasLiveRefreshTokenBesides(
+    familyId: string,
+    except: string,
+    now: Date,
+    manager: EntityManager,
+  ): Promise<boolean> {
+    return manager
+      .getRepository(Token)
+      .createQueryBuilder('t')
+      .where('t.family_id = :familyId AND t.revoked_at IS NULL AND t.expires_at > :now', {
+        familyId,
+        now: this.value.expiresAt(now),
+      })
+      .andWhere('t.type = :type AND t.digest <> :except', { type: 'refresh_token', except })
+      .getExists();
   }
 
   revokeForUserAndClient(userId: number, clientId: string, now: Date): Promise<number> {
@@ -236,8 +249,9 @@ export class TokenRepository {
    * the family's refresh expiry), so that presenting it again still revokes the family
    * (RFC 9700 §4.14.2). No selected row can become unpurgeable before the delete: expiry and
    * revocation are never undone, and a family without a live token never gets one again
-   * (only a live refresh token or the single-use code issues into a family). The NOT EXISTS
-   * probes IDX_tokens_family.
+   * (only a live refresh token, the single-use code, or a rotated refresh token while its
+   * family has a live refresh token issues into a family). The NOT EXISTS probes
+   * IDX_tokens_family.
    */
   async purgeBatch(now: Date, limit: number): Promise<number> {
     const rows = await this.tokens

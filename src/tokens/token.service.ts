@@ -164,17 +164,19 @@ export class TokenService {
   }
 
   /**
-   * Revokes a token; a refresh token takes the access tokens issued with it along
-   * (RFC 7009 §2.1). Either is one conditional UPDATE, atomic without a transaction. Counted
-   * in tokenvakt_revocations_total when it revoked something.
+   * Revokes a token presented by its raw value. A refresh token ends its whole grant, every
+   * token "based on the same authorization grant" (RFC 7009 §2.1): after a reissue within
+   * REFRESH_TOKEN_REUSE_GRACE a grant can have more than one live refresh token, and a logout
+   * must end them all. Either is one conditional UPDATE, atomic without a transaction.
+   * Counted in tokenvakt_revocations_total when it revoked something.
    */
   async revoke(token: Token, cause: RevocationCause): Promise<void> {
     const now = new Date();
     const revoked =
       token.type === 'refresh_token'
-        ? await this.tokens.revokeWithIssued(token.handle, now)
-        : await this.tokens.revokeByHandle(token.handle, now);
-    this.counted(cause, Number(revoked));
+        ? await this.tokens.revokeFamily(token.familyId, now)
+        : Number(await this.tokens.revokeByHandle(token.handle, now));
+    this.counted(cause, revoked);
   }
 
   /**

@@ -70,14 +70,10 @@ export const REVOKE = {
   /** One token (PRIMARY). */
   byHandle: revokeWhere('`handle` = ?'),
   /**
-   * A refresh token and the access tokens issued with it (RFC 7009 §2.1), atomically in one
-   * statement (PRIMARY and IDX_tokens_refresh). Parameters: now, handle, handle. For an access
-   * token's handle only the token itself matches: no token names it as its refresh token.
-   */
-  withIssued: revokeWhere('(`handle` = ? OR `refresh_token_handle` = ?)'),
-  /**
-   * withIssued, only if the token is this user's. Parameters: now, handle, user id, handle,
-   * user id. The owner is repeated in each branch of the OR, and written `+user_id`, so that
+   * A token and, for a refresh token, the access tokens issued with it (PRIMARY and
+   * IDX_tokens_refresh), only if the token is this user's: revocation by handle (RFC 7009
+   * §2.1). For an access token's handle only the token itself matches: no token names it as
+   * its refresh token. Parameters: now, handle, user id, handle, user id. The owner is repeated in each branch of the OR, and written `+user_id`, so that
    * SQLite, like MariaDB, takes PRIMARY and IDX_tokens_refresh rather than all of the user's
    * rows in IDX_tokens_list: without statistics an equality on the first column of either
    * index looks alike to SQLite, and the unary plus (a no-op to MariaDB) takes the owner's
@@ -89,6 +85,7 @@ export const REVOKE = {
   /** A refresh token exchanged: revoked and marked. Parameters: now, rotated (true), handle. */
   rotate: revokeWhere('`handle` = ?', ', `rotated` = ?'),
   issuedWith: revokeWhere('`refresh_token_handle` = ?'),
+  /** A whole grant (IDX_tokens_family): reuse, and a refresh token revoked by its value. */
   family: revokeWhere('`family_id` = ?'),
   user: revokeWhere('`user_id` = ?'),
   userAndClient: revokeWhere('`user_id` = ? AND `client_id` = ?'),
