@@ -62,6 +62,22 @@ describe('loadConfig', () => {
     assert.equal(config.migrationsRun, true);
   });
 
+  it('reads REDIS_URL, or its older name RATE_LIMIT_REDIS_URL, but not two different ones', () => {
+    const url = 'redis://127.0.0.1:6379';
+    assert.equal(loadConfig({}).redisUrl, undefined);
+    assert.equal(loadConfig({ REDIS_URL: url }).redisUrl, url);
+    assert.equal(loadConfig({ RATE_LIMIT_REDIS_URL: url }).redisUrl, url);
+    assert.equal(loadConfig({ REDIS_URL: url, RATE_LIMIT_REDIS_URL: url }).redisUrl, url);
+    assert.throws(
+      () => loadConfig({ REDIS_URL: url, RATE_LIMIT_REDIS_URL: 'redis://other:6379' }),
+      (e: unknown) => e instanceof ConfigError && e.variable === 'RATE_LIMIT_REDIS_URL',
+    );
+    assert.throws(
+      () => loadConfig({ REDIS_URL: 'http://x' }),
+      (e: unknown) => e instanceof ConfigError && e.variable === 'REDIS_URL',
+    );
+  });
+
   it('treats an empty variable as unset', () => {
     assert.equal(loadConfig({ PORT: '' }).port, 8089);
   });
