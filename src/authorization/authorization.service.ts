@@ -6,7 +6,7 @@ import type { Client } from '../clients/client.entity';
 import { ClientRepository } from '../clients/client.repository';
 import { canonicalRedirectUri, sameRedirectUri } from '../clients/redirect-uri';
 import { OAuthError } from '../common/oauth-error';
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { APP_CONFIG, type AppConfig, type PkceRequired } from '../config/app-config';
 import { AuthorizationCode } from './authorization-code.entity';
 import { AuthorizationCodeRepository } from './authorization-code.repository';
 import type { AuthorizeQueryDto } from './authorize-query.dto';
@@ -62,7 +62,7 @@ export class AuthorizationService {
       );
     }
     const scopes = this.scopes.grantable(query.scope, client);
-    const challenge = pkceChallenge(client, query);
+    const challenge = pkceChallenge(client, query, pkceRequired(client, this.config.pkceRequired));
     const code = generateSecret(SECRET_PREFIX.authorizationCode);
     const now = new Date();
     await this.codes.insert(
@@ -102,14 +102,34 @@ function trustedRedirectUri(client: Client, requested: string | undefined): stri
   return registered;
 }
 
-/** PKCE (RFC 7636): S256 only (`plain` refused), and required for public clients. */
-function pkceChallenge(client: Client, query: AuthorizeQueryDto): string | null {
+/**
+ * Whether PKCE_REQUIRED makes this client use PKCE (README: Choices where the spec is silent).
+ * By default public clients must: their code is redeemed with the client id alone, so PKCE is
+ * all that keeps an intercepted code useless (RFC 9700 §2.1.1).
+ */
+function pkceRequired(client: Client, setting: PkceRequired): boolean {
+  switch (setting) {
+    case 'all':
+      return true;
+    case 'public':
+      return client.type === 'PUBLIC';
+    case 'none':
+      return false;
+  }
+}
+
+/** PKCE (RFC 7636): S256 only (`plain` refused); a challenge that is sent is always enforced. */
+function pkceChallenge(client: Client, query: AuthorizeQueryDto, required: boolean): string | null {
   if (query.code_challenge === undefined) {
     if (query.code_challenge_method !== undefined) {
       throw OAuthError.invalidRequest('code_challenge_method was sent without code_challenge.');
     }
-    if (client.type === 'PUBLIC') {
-      throw OAuthError.invalidRequest('Public clients must use PKCE (code_challenge with S256).');
+    if (required) {
+      throw OAuthError.invalidRequest(
+        client.type === 'PUBLIC'
+          ? 'Public clients must use PKCE (code_challenge with S256).'
+          : 'This server requires PKCE from every client (code_challenge with S256).',
+      );
     }
     return null;
   }

@@ -20,7 +20,7 @@ export class AuthorizeController {
     summary: 'Authorization endpoint, called by a super client for its logged-in user (PKCE S256)',
     description:
       'After the redirect URI is trusted, errors are redirected with error, error_description and state: ' +
-      'invalid_scope, unsupported_response_type, invalid_request (PKCE missing for a public client, plain PKCE).',
+      'invalid_scope, unsupported_response_type, invalid_request (PKCE missing where PKCE_REQUIRED requires it, plain PKCE).',
   })
   @ApiUserAuth()
   @ApiFoundResponse({

@@ -62,6 +62,21 @@ describe('loadConfig', () => {
     assert.equal(config.migrationsRun, true);
   });
 
+  it('requires PKCE from public clients by default; PKCE_REQUIRED takes all or none', () => {
+    assert.equal(loadConfig({}).pkceRequired, 'public');
+    assert.equal(loadConfig({ PKCE_REQUIRED: 'all' }).pkceRequired, 'all');
+    assert.equal(loadConfig({ PKCE_REQUIRED: 'none' }).pkceRequired, 'none');
+    for (const bad of ['plain', 'Public', 'true', 'S256']) {
+      assert.throws(
+        () => loadConfig({ PKCE_REQUIRED: bad }),
+        (e: unknown) =>
+          e instanceof ConfigError &&
+          e.message === `PKCE_REQUIRED: expected public, all or none, got "${bad}"`,
+        bad,
+      );
+    }
+  });
+
   it('reads REDIS_URL, or its older name RATE_LIMIT_REDIS_URL, but not two different ones', () => {
     const url = 'redis://127.0.0.1:6379';
     assert.equal(loadConfig({}).redisUrl, undefined);

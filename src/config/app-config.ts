@@ -11,6 +11,9 @@ export const DEFAULT_SQLITE_PATH = './data/tokenvakt.sqlite';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
+/** Which clients must use PKCE S256 at /oauth2/authorize (README: Choices where the spec is silent). */
+export type PkceRequired = 'public' | 'all' | 'none';
+
 export type DatabaseConfig =
   | { readonly dialect: 'sqlite'; readonly path: string }
   | { readonly dialect: 'mysql'; readonly url: string };
@@ -45,6 +48,7 @@ export interface AppConfig {
    * in memory when absent.
    */
   readonly redisUrl: string | undefined;
+  readonly pkceRequired: PkceRequired;
   /** How long start-up waits for an unreachable database before giving up (seconds). */
   readonly databaseConnectTimeout: number;
   /**
@@ -227,6 +231,11 @@ function parseSharedRedisUrl(env: Environment): string | undefined {
   return redisUrl ?? olderName;
 }
 
+function parsePkceRequired(raw: string): PkceRequired {
+  if (raw === 'public' || raw === 'all' || raw === 'none') return raw;
+  throw new ConfigError('PKCE_REQUIRED', `expected public, all or none, got "${raw}"`);
+}
+
 function parseBoolean(variable: string, raw: string): boolean {
   if (raw === 'true') return true;
   if (raw === 'false') return false;
@@ -285,6 +294,7 @@ export function loadConfig(env: Environment): AppConfig {
     ),
     rateLimitWindow: parseDuration('RATE_LIMIT_WINDOW', value('RATE_LIMIT_WINDOW', '5m')),
     redisUrl: parseSharedRedisUrl(env),
+    pkceRequired: parsePkceRequired(value('PKCE_REQUIRED', 'public')),
     databaseConnectTimeout: parseDuration(
       'DATABASE_CONNECT_TIMEOUT',
       value('DATABASE_CONNECT_TIMEOUT', '30s'),
