@@ -11,6 +11,7 @@ import { AuthorizationCode } from './authorization-code.entity';
 import { AuthorizationCodeRepository } from './authorization-code.repository';
 import type { AuthorizeQueryDto } from './authorize-query.dto';
 import { isValidS256Challenge } from './pkce';
+import { superClientPage, type SuperClientPage } from './super-client-page';
 
 /**
  * The authorization endpoint (RFC 6749 §4.1.1), called by a super client for its logged-in
@@ -30,11 +31,12 @@ export class AuthorizationService {
     if (!query.client_id) throw OAuthError.invalidRequest('client_id is required.');
     const client = await this.clients.findById(query.client_id);
     if (!client) throw OAuthError.invalidClient('Unknown client.');
-    const redirectUri = trustedRedirectUri(client, query.redirect_uri);
+    const ownPage = superClientPage(user, client, query.redirect_uri);
+    const redirectUri = ownPage?.redirectUri ?? trustedRedirectUri(client, query.redirect_uri);
 
     try {
       return redirectWith(redirectUri, this.config.issuer, {
-        code: await this.issueCode(user, client, redirectUri, query),
+        code: await this.issueCode(user, client, redirectUri, query, ownPage),
         state: query.state,
       });
     } catch (error) {
@@ -52,6 +54,7 @@ export class AuthorizationService {
     client: Client,
     redirectUri: string,
     query: AuthorizeQueryDto,
+    ownPage: SuperClientPage | null,
   ): Promise<string> {
     if (!query.response_type) throw OAuthError.invalidRequest('response_type is required.');
     if (query.response_type !== 'code') {
@@ -62,7 +65,13 @@ export class AuthorizationService {
       );
     }
     const scopes = this.scopes.grantable(query.scope, client);
-    const challenge = pkceChallenge(client, query, pkceRequired(client, this.config.pkceRequired));
+    // A code for the super client's own page goes to the super client, which redeems it
+    // itself: PKCE is not required there. A challenge that is sent is always enforced.
+    const challenge = pkceChallenge(
+      client,
+      query,
+      !ownPage && pkceRequired(client, this.config.pkceRequired),
+    );
     const code = generateSecret(SECRET_PREFIX.authorizationCode);
     const now = new Date();
     await this.codes.insert(
@@ -76,6 +85,7 @@ export class AuthorizationService {
         scope: formatScope(scopes),
         codeChallenge: challenge,
         familyId: generateId(),
+        revealToClientId: ownPage?.superClientId ?? null,
         userAuthenticatedAt: user.authenticatedAt,
         createdAt: now,
         expiresAt: new Date(now.getTime() + this.config.authorizationCodeTtl * 1000),

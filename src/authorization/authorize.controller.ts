@@ -31,7 +31,8 @@ export class AuthorizeController {
     [
       400,
       'invalid_request',
-      'client_id missing; no registered redirect URI, or redirect_uri not equal to it in canonical form',
+      'client_id missing; no registered redirect URI, or redirect_uri not equal to it in canonical form ' +
+        "(nor, for the user's own client, under the super client's registered redirect URI)",
     ],
     [401, 'invalid_client', 'unknown client'],
   )

@@ -77,6 +77,15 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reveals personal tokens for 10m by default (PERSONAL_TOKEN_REVEAL_WINDOW)', () => {
+    assert.equal(loadConfig({}).personalTokenRevealWindow, 600);
+    assert.equal(loadConfig({ PERSONAL_TOKEN_REVEAL_WINDOW: '1s' }).personalTokenRevealWindow, 1);
+    assert.throws(
+      () => loadConfig({ PERSONAL_TOKEN_REVEAL_WINDOW: '0s' }),
+      /^Error: PERSONAL_TOKEN_REVEAL_WINDOW: /,
+    );
+  });
+
   it('reads REDIS_URL, or its older name RATE_LIMIT_REDIS_URL, but not two different ones', () => {
     const url = 'redis://127.0.0.1:6379';
     assert.equal(loadConfig({}).redisUrl, undefined);

@@ -49,6 +49,8 @@ export interface AppConfig {
    */
   readonly redisUrl: string | undefined;
   readonly pkceRequired: PkceRequired;
+  /** How long after issuance a personal token can be revealed, once, in the token list (seconds). */
+  readonly personalTokenRevealWindow: number;
   /** How long start-up waits for an unreachable database before giving up (seconds). */
   readonly databaseConnectTimeout: number;
   /**
@@ -295,6 +297,10 @@ export function loadConfig(env: Environment): AppConfig {
     rateLimitWindow: parseDuration('RATE_LIMIT_WINDOW', value('RATE_LIMIT_WINDOW', '5m')),
     redisUrl: parseSharedRedisUrl(env),
     pkceRequired: parsePkceRequired(value('PKCE_REQUIRED', 'public')),
+    personalTokenRevealWindow: parseDuration(
+      'PERSONAL_TOKEN_REVEAL_WINDOW',
+      value('PERSONAL_TOKEN_REVEAL_WINDOW', '10m'),
+    ),
     databaseConnectTimeout: parseDuration(
       'DATABASE_CONNECT_TIMEOUT',
       value('DATABASE_CONNECT_TIMEOUT', '30s'),
