@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { OAuthError } from '../common/oauth-error';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import type { RevealAudience } from './reveal-store';
-import { RevealStore } from './reveal-store';
+import { RevealStore, type RevealAudience } from './reveal-store';
 import type { Token } from './token.entity';
 
 /**
