@@ -12,6 +12,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { MetadataModule } from './metadata/metadata.module';
+import { RedisModule } from './redis/redis.module';
 import { ThrottleGuard } from './throttling/throttle.guard';
 import { ThrottlingModule } from './throttling/throttling.module';
 import { TokensModule } from './tokens/tokens.module';
@@ -26,6 +27,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot(config),
+        RedisModule,
         ThrottlingModule,
         ObservabilityModule,
         HealthModule,

@@ -10,6 +10,7 @@ import {
   createClient,
   createSuperClient,
   createUser,
+  listTokens,
   login,
 } from './support/factories';
 import { bearer, freshDatabaseUrl, startTestApp, type TestApp } from './support/test-app';
@@ -66,6 +67,40 @@ describe('secrets at rest', () => {
       .type('form')
       .send({ grant_type: 'refresh_token', refresh_token: exchanged.body.refresh_token as string });
     const publicTokens = await authorizeAndExchange(t, { session, client: publicClient });
+    // A personal token (README: Security model): kept only in memory until the list reveals it.
+    const kalamar = await createClient(t, { isSuper: true, redirectUri: 'https://korap.example/' });
+    const kalamarSession = await login(t, kalamar, user);
+    const personal = await t
+      .http()
+      .post('/oauth2/client/register')
+      .set('Authorization', bearer(kalamarSession.access_token))
+      .send({ name: 'Personal', type: 'PUBLIC', description: 'scripts' });
+    const page = `https://korap.example/settings/oauth/${personal.body.client_id as string}/token`;
+    const personalCode = new URL(
+      (
+        await t
+          .http()
+          .get('/oauth2/authorize')
+          .set('Authorization', bearer(kalamarSession.access_token))
+          .query({
+            response_type: 'code',
+            client_id: personal.body.client_id,
+            redirect_uri: page,
+            scope: 'search',
+          })
+      ).headers.location as string,
+    ).searchParams.get('code');
+    const personalToken = await t.http().post('/oauth2/token').type('form').send({
+      grant_type: 'authorization_code',
+      client_id: personal.body.client_id,
+      code: personalCode,
+      redirect_uri: page,
+    });
+    const revealed = await listTokens(t, kalamar, bearer(kalamarSession.access_token), {
+      client_id: personal.body.client_id as string,
+    });
+    assert.match(personalToken.body.access_token as string, /^tva_/);
+    assert.equal(revealed.body[0]?.token, personalToken.body.access_token);
     const clientCredentials = await t
       .http()
       .post('/oauth2/token')
@@ -83,6 +118,9 @@ describe('secrets at rest', () => {
       refreshed.body.refresh_token as string,
       publicTokens.access_token,
       clientCredentials.body.access_token as string,
+      kalamarSession.access_token,
+      personalCode ?? '',
+      personalToken.body.access_token as string,
     );
   });
   after(async () => {
@@ -91,7 +129,7 @@ describe('secrets at rest', () => {
   });
 
   it('collected a raw value from every flow', () => {
-    assert.equal(secrets.length, 13);
+    assert.equal(secrets.length, 16);
     for (const secret of secrets)
       assert.ok(secret.length >= 8, `empty secret in ${JSON.stringify(secrets)}`);
   });

@@ -243,6 +243,7 @@ describe('node dist/main.js', () => {
     ['DATABASE_URL', 'postgres://localhost/db'],
     ['LOG_LEVEL', 'loud'],
     ['MIGRATIONS_RUN', 'maybe'],
+    ['PKCE_REQUIRED', 'plain'],
   ] as const) {
     it(`stops with one line naming ${variable} when it is "${value}"`, async () => {
       const result = await runNode(MAIN_JS, [], { env: { [variable]: value } });

@@ -28,6 +28,7 @@ interface ListEntry {
   client_description: string | null;
   client_url: string | null;
   last_used_at: string | null;
+  token_revealed: boolean;
 }
 
 describe('POST /oauth2/token/list: two users, three clients each', () => {
@@ -96,6 +97,7 @@ describe('POST /oauth2/token/list: two users, three clients each', () => {
       'last_used_at',
       'scope',
       'token',
+      'token_revealed',
       'token_type',
       'user_authentication_time',
     ]);
@@ -115,6 +117,7 @@ describe('POST /oauth2/token/list: two users, three clients each', () => {
     // The handle names the token but is not the token.
     assert.notEqual(entry.token, aliceTokens.get(pdf.client_id)?.access_token);
     assert.doesNotMatch(entry.token, /^tv[arcs]_/);
+    assert.equal(entry.token_revealed, false);
   });
 
   it('gives null for client fields that are absent', async () => {

@@ -37,6 +37,14 @@ export class AuthorizationCode {
   @Column({ name: 'family_id', type: 'varchar', length: 32 })
   familyId!: string;
 
+  /**
+   * The super client whose own page asked for this code (README: Security model, personal
+   * tokens): the access token it is exchanged for by a public client is revealed once in that
+   * super client's token list. Null for every other code.
+   */
+  @Column({ name: 'reveal_to_client_id', type: 'varchar', length: 64, nullable: true })
+  revealToClientId!: string | null;
+
   @Column(dateTimeColumn('user_authenticated_at'))
   userAuthenticatedAt!: Date;
 

@@ -6,11 +6,12 @@ import type { Client } from '../clients/client.entity';
 import { ClientRepository } from '../clients/client.repository';
 import { canonicalRedirectUri, sameRedirectUri } from '../clients/redirect-uri';
 import { OAuthError } from '../common/oauth-error';
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { APP_CONFIG, type AppConfig, type PkceRequired } from '../config/app-config';
 import { AuthorizationCode } from './authorization-code.entity';
 import { AuthorizationCodeRepository } from './authorization-code.repository';
 import type { AuthorizeQueryDto } from './authorize-query.dto';
 import { isValidS256Challenge } from './pkce';
+import { superClientPage, type SuperClientPage } from './super-client-page';
 
 /**
  * The authorization endpoint (RFC 6749 §4.1.1), called by a super client for its logged-in
@@ -30,11 +31,12 @@ export class AuthorizationService {
     if (!query.client_id) throw OAuthError.invalidRequest('client_id is required.');
     const client = await this.clients.findById(query.client_id);
     if (!client) throw OAuthError.invalidClient('Unknown client.');
-    const redirectUri = trustedRedirectUri(client, query.redirect_uri);
+    const ownPage = superClientPage(user, client, query.redirect_uri);
+    const redirectUri = ownPage?.redirectUri ?? trustedRedirectUri(client, query.redirect_uri);
 
     try {
       return redirectWith(redirectUri, this.config.issuer, {
-        code: await this.issueCode(user, client, redirectUri, query),
+        code: await this.issueCode(user, client, redirectUri, query, ownPage),
         state: query.state,
       });
     } catch (error) {
@@ -52,6 +54,7 @@ export class AuthorizationService {
     client: Client,
     redirectUri: string,
     query: AuthorizeQueryDto,
+    ownPage: SuperClientPage | null,
   ): Promise<string> {
     if (!query.response_type) throw OAuthError.invalidRequest('response_type is required.');
     if (query.response_type !== 'code') {
@@ -62,7 +65,13 @@ export class AuthorizationService {
       );
     }
     const scopes = this.scopes.grantable(query.scope, client);
-    const challenge = pkceChallenge(client, query);
+    // A code for the super client's own page goes to the super client, which redeems it
+    // itself: PKCE is not required there. A challenge that is sent is always enforced.
+    const challenge = pkceChallenge(
+      client,
+      query,
+      !ownPage && pkceRequired(client, this.config.pkceRequired),
+    );
     const code = generateSecret(SECRET_PREFIX.authorizationCode);
     const now = new Date();
     await this.codes.insert(
@@ -76,6 +85,7 @@ export class AuthorizationService {
         scope: formatScope(scopes),
         codeChallenge: challenge,
         familyId: generateId(),
+        revealToClientId: ownPage?.superClientId ?? null,
         userAuthenticatedAt: user.authenticatedAt,
         createdAt: now,
         expiresAt: new Date(now.getTime() + this.config.authorizationCodeTtl * 1000),
@@ -102,14 +112,34 @@ function trustedRedirectUri(client: Client, requested: string | undefined): stri
   return registered;
 }
 
-/** PKCE (RFC 7636): S256 only (`plain` refused), and required for public clients. */
-function pkceChallenge(client: Client, query: AuthorizeQueryDto): string | null {
+/**
+ * Whether PKCE_REQUIRED makes this client use PKCE (README: Choices where the spec is silent).
+ * By default public clients must: their code is redeemed with the client id alone, so PKCE is
+ * all that keeps an intercepted code useless (RFC 9700 §2.1.1).
+ */
+function pkceRequired(client: Client, setting: PkceRequired): boolean {
+  switch (setting) {
+    case 'all':
+      return true;
+    case 'public':
+      return client.type === 'PUBLIC';
+    case 'none':
+      return false;
+  }
+}
+
+/** PKCE (RFC 7636): S256 only (`plain` refused); a challenge that is sent is always enforced. */
+function pkceChallenge(client: Client, query: AuthorizeQueryDto, required: boolean): string | null {
   if (query.code_challenge === undefined) {
     if (query.code_challenge_method !== undefined) {
       throw OAuthError.invalidRequest('code_challenge_method was sent without code_challenge.');
     }
-    if (client.type === 'PUBLIC') {
-      throw OAuthError.invalidRequest('Public clients must use PKCE (code_challenge with S256).');
+    if (required) {
+      throw OAuthError.invalidRequest(
+        client.type === 'PUBLIC'
+          ? 'Public clients must use PKCE (code_challenge with S256).'
+          : 'This server requires PKCE from every client (code_challenge with S256).',
+      );
     }
     return null;
   }

@@ -20,7 +20,7 @@ export class AuthorizeController {
     summary: 'Authorization endpoint, called by a super client for its logged-in user (PKCE S256)',
     description:
       'After the redirect URI is trusted, errors are redirected with error, error_description and state: ' +
-      'invalid_scope, unsupported_response_type, invalid_request (PKCE missing for a public client, plain PKCE).',
+      'invalid_scope, unsupported_response_type, invalid_request (PKCE missing where PKCE_REQUIRED requires it, plain PKCE).',
   })
   @ApiUserAuth()
   @ApiFoundResponse({
@@ -31,7 +31,8 @@ export class AuthorizeController {
     [
       400,
       'invalid_request',
-      'client_id missing; no registered redirect URI, or redirect_uri not equal to it in canonical form',
+      'client_id missing; no registered redirect URI, or redirect_uri not equal to it in canonical form ' +
+        "(nor, for the user's own client, under the super client's registered redirect URI)",
     ],
     [401, 'invalid_client', 'unknown client'],
   )

@@ -1,7 +1,7 @@
 import { OAuthError } from '../common/oauth-error';
 
 /** The longest redirect URI, as sent and as stored: the length of the columns that hold it. */
-const MAX_REDIRECT_URI_LENGTH = 2000;
+export const MAX_REDIRECT_URI_LENGTH = 2000;
 
 /**
  * Hosts that never leave the machine, the only ones where a code may travel over plain http

@@ -102,6 +102,46 @@ describe('loadConfig', () => {
     }
   });
 
+  it('requires PKCE from public clients by default; PKCE_REQUIRED takes all or none', () => {
+    assert.equal(loadConfig({}).pkceRequired, 'public');
+    assert.equal(loadConfig({ PKCE_REQUIRED: 'all' }).pkceRequired, 'all');
+    assert.equal(loadConfig({ PKCE_REQUIRED: 'none' }).pkceRequired, 'none');
+    for (const bad of ['plain', 'Public', 'true', 'S256']) {
+      assert.throws(
+        () => loadConfig({ PKCE_REQUIRED: bad }),
+        (e: unknown) =>
+          e instanceof ConfigError &&
+          e.message === `PKCE_REQUIRED: expected public, all or none, got "${bad}"`,
+        bad,
+      );
+    }
+  });
+
+  it('reveals personal tokens for 10m by default (PERSONAL_TOKEN_REVEAL_WINDOW)', () => {
+    assert.equal(loadConfig({}).personalTokenRevealWindow, 600);
+    assert.equal(loadConfig({ PERSONAL_TOKEN_REVEAL_WINDOW: '1s' }).personalTokenRevealWindow, 1);
+    assert.throws(
+      () => loadConfig({ PERSONAL_TOKEN_REVEAL_WINDOW: '0s' }),
+      /^Error: PERSONAL_TOKEN_REVEAL_WINDOW: /,
+    );
+  });
+
+  it('reads REDIS_URL, or its older name RATE_LIMIT_REDIS_URL, but not two different ones', () => {
+    const url = 'redis://127.0.0.1:6379';
+    assert.equal(loadConfig({}).redisUrl, undefined);
+    assert.equal(loadConfig({ REDIS_URL: url }).redisUrl, url);
+    assert.equal(loadConfig({ RATE_LIMIT_REDIS_URL: url }).redisUrl, url);
+    assert.equal(loadConfig({ REDIS_URL: url, RATE_LIMIT_REDIS_URL: url }).redisUrl, url);
+    assert.throws(
+      () => loadConfig({ REDIS_URL: url, RATE_LIMIT_REDIS_URL: 'redis://other:6379' }),
+      (e: unknown) => e instanceof ConfigError && e.variable === 'RATE_LIMIT_REDIS_URL',
+    );
+    assert.throws(
+      () => loadConfig({ REDIS_URL: 'http://x' }),
+      (e: unknown) => e instanceof ConfigError && e.variable === 'REDIS_URL',
+    );
+  });
+
   it('treats an empty variable as unset', () => {
     assert.equal(loadConfig({ PORT: '' }).port, 8089);
   });

@@ -12,6 +12,9 @@ export const DEFAULT_SQLITE_PATH = './data/tokenvakt.sqlite';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
+/** Which clients must use PKCE S256 at /oauth2/authorize (README: Choices where the spec is silent). */
+export type PkceRequired = 'public' | 'all' | 'none';
+
 export type DatabaseConfig =
   | { readonly dialect: 'sqlite'; readonly path: string }
   | { readonly dialect: 'mysql'; readonly url: string };
@@ -46,8 +49,14 @@ export interface AppConfig {
   readonly rateLimitMaxFailures: number;
   /** The window those failures are counted in (seconds). */
   readonly rateLimitWindow: number;
-  /** Redis shared by all instances for the failure counts; in memory when absent. */
-  readonly rateLimitRedisUrl: string | undefined;
+  /**
+   * The Redis all instances share (failure counts, personal tokens waiting to be revealed);
+   * in memory when absent.
+   */
+  readonly redisUrl: string | undefined;
+  readonly pkceRequired: PkceRequired;
+  /** How long after issuance a personal token can be revealed, once, in the token list (seconds). */
+  readonly personalTokenRevealWindow: number;
   /** How long start-up waits for an unreachable database before giving up (seconds). */
   readonly databaseConnectTimeout: number;
   /**
@@ -275,13 +284,10 @@ function parseInteger(variable: string, raw: string, min: number, max: number): 
   return n;
 }
 
-function parseRedisUrl(raw: string | undefined): string | undefined {
+function parseRedisUrl(variable: string, raw: string | undefined): string | undefined {
   if (raw === undefined || raw === '') return undefined;
   if (!/^rediss?:\/\/[^/\s]+/.test(raw)) {
-    throw new ConfigError(
-      'RATE_LIMIT_REDIS_URL',
-      'expected redis://host:port or rediss://host:port',
-    );
+    throw new ConfigError(variable, 'expected redis://host:port or rediss://host:port');
   }
   return raw;
 }
@@ -319,6 +325,24 @@ function parseTrustProxy(raw: string | undefined): string[] {
     }
   }
   return entries;
+}
+
+/** REDIS_URL, or its older name RATE_LIMIT_REDIS_URL; both may be set only to the same URL. */
+function parseSharedRedisUrl(env: Environment): string | undefined {
+  const redisUrl = parseRedisUrl('REDIS_URL', env.REDIS_URL);
+  const olderName = parseRedisUrl('RATE_LIMIT_REDIS_URL', env.RATE_LIMIT_REDIS_URL);
+  if (redisUrl !== undefined && olderName !== undefined && redisUrl !== olderName) {
+    throw new ConfigError(
+      'RATE_LIMIT_REDIS_URL',
+      'is the older name of REDIS_URL and names another Redis; set REDIS_URL only',
+    );
+  }
+  return redisUrl ?? olderName;
+}
+
+function parsePkceRequired(raw: string): PkceRequired {
+  if (raw === 'public' || raw === 'all' || raw === 'none') return raw;
+  throw new ConfigError('PKCE_REQUIRED', `expected public, all or none, got "${raw}"`);
 }
 
 function parseBoolean(variable: string, raw: string): boolean {
@@ -389,7 +413,12 @@ export function loadConfig(env: Environment): AppConfig {
       1_000_000,
     ),
     rateLimitWindow: parseDuration('RATE_LIMIT_WINDOW', value('RATE_LIMIT_WINDOW', '5m')),
-    rateLimitRedisUrl: parseRedisUrl(env.RATE_LIMIT_REDIS_URL),
+    redisUrl: parseSharedRedisUrl(env),
+    pkceRequired: parsePkceRequired(value('PKCE_REQUIRED', 'public')),
+    personalTokenRevealWindow: parseDuration(
+      'PERSONAL_TOKEN_REVEAL_WINDOW',
+      value('PERSONAL_TOKEN_REVEAL_WINDOW', '10m'),
+    ),
     databaseConnectTimeout: parseDuration(
       'DATABASE_CONNECT_TIMEOUT',
       value('DATABASE_CONNECT_TIMEOUT', '30s'),

@@ -37,13 +37,17 @@ describe('JsonLogger', () => {
   it('keeps a plain message as it is, and redacts secret fields of a record', () => {
     const { logger, lines } = capture();
     logger.log('listening', 'tokenvakt');
-    logger.error({ msg: 'failed', token: 'tva_secret', request_id: 'req-2' }, 'X');
+    logger.error(
+      { msg: 'failed', token: 'tva_secret', rawToken: 'tva_other', request_id: 'req-2' },
+      'X',
+    );
     const [plain, record] = lines();
     assert.deepEqual(
       [plain?.msg, plain?.context, plain?.request_id],
       ['listening', 'tokenvakt', undefined],
     );
     assert.equal(record?.token, '[redacted]');
+    assert.equal(record?.rawToken, '[redacted]');
     assert.equal(record?.request_id, 'req-2');
   });
 });

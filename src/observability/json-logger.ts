@@ -12,6 +12,8 @@ export const REDACTED_KEYS = [
   'token',
   'access_token',
   'refresh_token',
+  // A personal token waiting to be revealed (PersonalTokenReveal, RevealStore).
+  'rawToken',
   'code',
   'code_verifier',
   'client_secret',

@@ -1,5 +1,4 @@
-import { Logger } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 
 /** Failures counted for one key in its current window. */
 export interface FailureCount {
@@ -114,32 +113,14 @@ type FailureScripts = Redis & {
   decrementFailures(numberOfKeys: number, ...keys: string[]): Promise<number>;
 };
 
+/** The counts in the app's shared Redis (RedisConnection), which logs its outages. */
 export class RedisFailureStore implements FailureStore {
   private readonly redis: FailureScripts;
-  private readonly logger = new Logger('RedisFailureStore');
-  private lastWarning = 0;
 
-  constructor(url: string) {
-    // While Redis is unreachable, commands fail at once instead of queueing: a login must not
-    // wait on the throttle's store.
-    const redis = new Redis(url, {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      connectTimeout: 1000,
-    });
+  constructor(redis: Redis) {
     redis.defineCommand('incrementFailures', { lua: INCREMENT_SCRIPT });
     redis.defineCommand('decrementFailures', { lua: DECREMENT_SCRIPT });
     this.redis = redis as FailureScripts;
-    this.redis.on('error', (error: Error) => this.warn(`Redis: ${error.message}`));
-    this.redis.connect().catch(() => undefined);
-  }
-
-  /** At most one warning every 30 s, however many requests meet the outage. */
-  private warn(message: string): void {
-    if (Date.now() - this.lastWarning < 30_000) return;
-    this.lastWarning = Date.now();
-    this.logger.warn(message);
   }
 
   async increment(keys: readonly string[], windowMs: number): Promise<FailureCount[]> {
@@ -167,7 +148,8 @@ export class RedisFailureStore implements FailureStore {
     });
   }
 
-  async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+  /** The connection is shared: RedisConnection closes it at shutdown. */
+  close(): Promise<void> {
+    return Promise.resolve();
   }
 }

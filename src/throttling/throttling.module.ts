@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { RedisConnection } from '../redis/redis-connection';
 import { MemoryFailureStore, RedisFailureStore } from './failure-store';
 import { FAILURE_STORE, FailureThrottle } from './failure-throttle.service';
 
@@ -8,11 +8,9 @@ import { FAILURE_STORE, FailureThrottle } from './failure-throttle.service';
   providers: [
     {
       provide: FAILURE_STORE,
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) =>
-        config.rateLimitRedisUrl
-          ? new RedisFailureStore(config.rateLimitRedisUrl)
-          : new MemoryFailureStore(),
+      inject: [RedisConnection],
+      useFactory: ({ client }: RedisConnection) =>
+        client ? new RedisFailureStore(client) : new MemoryFailureStore(),
     },
     FailureThrottle,
   ],

@@ -5,6 +5,7 @@ import { digestSecret, SECRET_PREFIX } from '../auth/secrets';
 import { ALL_SCOPE, APP_CONFIG, type AppConfig } from '../config/app-config';
 import { UserAuthService } from '../auth/user-auth.service';
 import { parseScope, ScopePolicy } from '../auth/scope-policy';
+import type { AuthorizationCode } from '../authorization/authorization-code.entity';
 import { AuthorizationCodeRepository } from '../authorization/authorization-code.repository';
 import { verifyS256 } from '../authorization/pkce';
 import type { Client } from '../clients/client.entity';
@@ -16,7 +17,13 @@ import { UserRepository } from '../users/user.repository';
 import type { TokenRequestDto } from './token-request.dto';
 import type { Token } from './token.entity';
 import { TokenRepository } from './token.repository';
-import { TokenService, type GrantToIssue, type IssuedTokens } from './token.service';
+import { PersonalTokenReveal } from './personal-token-reveal';
+import {
+  TokenService,
+  type GrantToIssue,
+  type IssuedTokens,
+  type IssuedWithHandle,
+} from './token.service';
 
 /** Thrown inside a transaction when another request already used the code or token. */
 class AlreadyUsed extends Error {}
@@ -34,6 +41,7 @@ export class TokenGrantService {
     private readonly dataSource: DataSource,
     private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly personalTokens: PersonalTokenReveal,
   ) {}
 
   grant(client: Client, form: TokenRequestDto, caller: Caller): Promise<IssuedTokens> {
@@ -88,7 +96,7 @@ export class TokenGrantService {
     try {
       return await transactionRetryingLockConflicts(this.dataSource, async (manager) => {
         if (!(await this.codes.markRedeemed(code.digest, now, manager))) throw new AlreadyUsed();
-        return this.issueForExistingUser(
+        const issued = await this.issueForExistingUser(
           {
             grantType: 'authorization_code',
             client,
@@ -100,6 +108,8 @@ export class TokenGrantService {
           },
           manager,
         );
+        await this.offerPersonalToken(code, client, issued);
+        return issued.tokens;
       });
     } catch (error) {
       if (!(error instanceof AlreadyUsed)) throw error;
@@ -226,6 +236,25 @@ export class TokenGrantService {
     };
   }
 
+  /**
+   * A code the super client's own page asked for, redeemed by a public client, is a personal
+   * token: it is revealed once in that super client's token list (README: Security model,
+   * personal tokens). A confidential client's token is never revealed: it has a secret, and
+   * its own refresh token.
+   */
+  private async offerPersonalToken(
+    code: AuthorizationCode,
+    client: Client,
+    issued: IssuedWithHandle,
+  ): Promise<void> {
+    if (code.revealToClientId === null || client.type !== 'PUBLIC') return;
+    await this.personalTokens.offer(
+      { superClientId: code.revealToClientId, userId: code.userId },
+      issued.accessTokenHandle,
+      issued.tokens.access_token,
+    );
+  }
+
   /** A used code or an exchanged refresh token came back: someone holds a copy, so end the grant. */
   private async revokeReusedFamily(familyId: string): Promise<void> {
     this.metrics.revocations.inc({ cause: 'reuse' });
@@ -268,8 +297,9 @@ export class TokenGrantService {
       familyId: this.tokenService.newFamilyId(),
       userAuthenticatedAt: new Date(),
     };
-    return transactionRetryingLockConflicts(this.dataSource, (manager) =>
-      this.issueForExistingUser(grant, manager),
+    return transactionRetryingLockConflicts(
+      this.dataSource,
+      async (manager) => (await this.issueForExistingUser(grant, manager)).tokens,
     );
   }
 
@@ -283,8 +313,8 @@ export class TokenGrantService {
   private async issueForExistingUser(
     grant: GrantToIssue & { userId: number },
     manager: EntityManager,
-  ): Promise<IssuedTokens> {
-    const issued = await this.tokenService.issue(grant, manager);
+  ): Promise<IssuedWithHandle> {
+    const issued = await this.tokenService.issueWithHandle(grant, manager);
     if (!(await this.userRows.existsById(grant.userId, manager))) {
       throw OAuthError.invalidGrant('The user has been removed.');
     }

@@ -21,7 +21,8 @@ import { ClientsService } from '../clients/clients.service';
 import { FormBodyGuard } from '../common/content-type.guard';
 import { NoStore, oauth2Routes } from '../common/oauth2-routes';
 import { parsePaging, parseTokenType } from './token-list-paging';
-import { TokenCountDto, TokenListEntryDto, TokenListRequestDto } from './token-list.dto';
+import { RevealingTokenListEntryDto, TokenCountDto, TokenListRequestDto } from './token-list.dto';
+import { PersonalTokenReveal } from './personal-token-reveal';
 import { TokenService, toTokenListEntry, type TokenListEntry } from './token.service';
 import { type Caller, RequestCaller } from '../throttling/caller';
 
@@ -33,6 +34,7 @@ export class TokenListController {
     private readonly clientAuth: ClientAuthService,
     private readonly clients: ClientsService,
     private readonly tokens: TokenService,
+    private readonly personalTokens: PersonalTokenReveal,
   ) {}
 
   @Post('list')
@@ -42,7 +44,7 @@ export class TokenListController {
   @ApiOperation({ summary: "List the user's live tokens" })
   @ApiUserAuth()
   @ApiForm()
-  @ApiExtraModels(TokenListEntryDto, TokenCountDto)
+  @ApiExtraModels(RevealingTokenListEntryDto, TokenCountDto)
   @ApiOkResponse({
     description: 'Oldest first; `{"count": N}` with counts_only=true',
     headers: {
@@ -50,7 +52,7 @@ export class TokenListController {
     },
     schema: {
       oneOf: [
-        { type: 'array', items: { $ref: getSchemaPath(TokenListEntryDto) } },
+        { type: 'array', items: { $ref: getSchemaPath(RevealingTokenListEntryDto) } },
         { $ref: getSchemaPath(TokenCountDto) },
       ],
     },
@@ -67,7 +69,7 @@ export class TokenListController {
     @CurrentUser() user: AuthenticatedUser,
     @Body() form: TokenListRequestDto,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<TokenListEntry[] | { count: number }> {
+  ): Promise<RevealingTokenListEntry[] | { count: number }> {
     // The token list's order of checks: user (guard), token_type, super client, client_id, paging.
     const type = parseTokenType(form.token_type);
     const superClient = await this.clientAuth.authenticateSuperClient(
@@ -88,6 +90,20 @@ export class TokenListController {
       maxResults: paging.countsOnly ? 0 : paging.maxResults,
     });
     void reply.header('X-Total-Count', String(total));
-    return paging.countsOnly ? { count: total } : tokens.map((t) => toTokenListEntry(t, now));
+    if (paging.countsOnly) return { count: total };
+    const revealed = await this.personalTokens.takeForPage(
+      { superClientId: superClient.id, userId: user.userId },
+      tokens,
+      now,
+    );
+    return tokens.map((token) => {
+      const raw = revealed.get(token.handle);
+      return raw === undefined
+        ? { ...toTokenListEntry(token, now), token_revealed: false }
+        : { ...toTokenListEntry(token, now), token: raw, token_revealed: true };
+    });
   }
 }
+
+/** A token list entry says whether `token` is the handle or, revealed once, the token itself. */
+type RevealingTokenListEntry = TokenListEntry & { token_revealed: boolean };

@@ -29,6 +29,16 @@ export class TokenListEntryDto {
   @ApiProperty({ type: String, nullable: true, format: 'date-time' }) last_used_at!: string | null;
 }
 
+/** An entry of POST /oauth2/token/list, which may reveal a personal token once. */
+export class RevealingTokenListEntryDto extends TokenListEntryDto {
+  @ApiProperty({
+    description:
+      'false: token is the handle; true: token is the access token itself, a personal token ' +
+      'shown this once (README: Security model)',
+  })
+  token_revealed!: boolean;
+}
+
 /** The body of `counts_only=true`. */
 export class TokenCountDto {
   @ApiProperty() count!: number;

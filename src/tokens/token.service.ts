@@ -54,6 +54,12 @@ export interface IssuedTokens {
   refresh_token?: string;
 }
 
+/** What a grant issued, and the handle of its access token (for the personal-token reveal). */
+export interface IssuedWithHandle {
+  tokens: IssuedTokens;
+  accessTokenHandle: string;
+}
+
 @Injectable()
 export class TokenService {
   constructor(
@@ -72,6 +78,11 @@ export class TokenService {
    * personal tokens for scripts). Client credentials never get a refresh token.
    */
   async issue(grant: GrantToIssue, manager?: EntityManager): Promise<IssuedTokens> {
+    return (await this.issueWithHandle(grant, manager)).tokens;
+  }
+
+  /** `issue`, also naming the access token's handle. */
+  async issueWithHandle(grant: GrantToIssue, manager?: EntityManager): Promise<IssuedWithHandle> {
     const now = new Date();
     const withRefresh = grant.userId !== null && grant.client.type === 'CONFIDENTIAL';
     const accessTtl =
@@ -109,9 +120,10 @@ export class TokenService {
       );
     }
     const accessToken = generateSecret(SECRET_PREFIX.accessToken);
+    const accessTokenHandle = generateId();
     rows.push(
       Object.assign(new Token(), base, {
-        handle: generateId(),
+        handle: accessTokenHandle,
         digest: digestSecret(accessToken),
         type: 'access_token' as const,
         refreshTokenHandle: refreshHandle,
@@ -121,13 +133,14 @@ export class TokenService {
     await this.tokens.insert(rows, manager);
     for (const row of rows)
       this.metrics.tokensIssued.inc({ grant_type: grant.grantType, token_type: row.type });
-    return {
+    const tokens: IssuedTokens = {
       access_token: accessToken,
       token_type: 'Bearer',
       expires_in: accessTtl,
       scope: base.scope,
       ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
     };
+    return { tokens, accessTokenHandle };
   }
 
   /**
