@@ -211,6 +211,14 @@ describe('POST /oauth2/client/register', () => {
       ],
       ['refresh_token_expiry as a string', valid({ refresh_token_expiry: '3600' })],
       ['refresh_token_expiry that is not whole', valid({ refresh_token_expiry: 3600.5 })],
+      [
+        'a field nested 3000 levels deep (more than the 64 a body may have)',
+        valid({ notes: JSON.parse('['.repeat(3000) + ']'.repeat(3000)) as unknown }),
+      ],
+      [
+        'a key named constructor or prototype, which would be dropped',
+        valid({ x: { prototype: 1 } }),
+      ],
     ];
     for (const [name, body] of cases) {
       it(name, async () => {
