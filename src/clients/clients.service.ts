@@ -59,14 +59,17 @@ const CONFIDENTIAL_ONLY: Record<ClientFlag, string> = {
 export type ClientListFilter = 'owned_only' | 'authorized_only';
 export const CLIENT_LIST_FILTERS: readonly ClientListFilter[] = ['owned_only', 'authorized_only'];
 
-/** A client as its users see it (README: API at a glance); the last three fields only for its registrant. */
+/**
+ * A client as its users see it (README: Client registration and info): the public fields for
+ * anyone the super client asks for, the last two fields only for its registrant.
+ */
 export interface ClientInfo {
   client_id: string;
   client_name: string;
   client_type: ClientType;
   client_description: string | null;
   client_url: string | null;
-  client_redirect_uri?: string | null;
+  client_redirect_uri: string | null;
   registration_date?: string;
   /** Seconds; the effective value (the client's own or REFRESH_TOKEN_TTL); null for public. */
   refresh_token_expiry?: number | null;
@@ -103,7 +106,8 @@ export class ClientsService {
     return clients.map((client) => this.describe(client, userId));
   }
 
-  async info(clientId: string, userId: number): Promise<ClientInfo> {
+  /** A client's info for the user, or for nobody in particular (`userId` undefined). */
+  async info(clientId: string, userId: number | undefined): Promise<ClientInfo> {
     const client = await this.clients.findById(clientId);
     if (!client) throw OAuthError.notFound(`No client "${clientId}".`);
     return this.describe(client, userId);
@@ -167,18 +171,23 @@ export class ClientsService {
     return client;
   }
 
-  private describe(client: Client, userId: number): ClientInfo {
+  /**
+   * What the user `userId` (undefined: nobody logged in) sees of a client. The redirect URI is
+   * public: every authorization redirect shows it, and Kalamar's consent page, shown before
+   * the user logs in, compares the requested one with it.
+   */
+  private describe(client: Client, userId: number | undefined): ClientInfo {
     const info: ClientInfo = {
       client_id: client.id,
       client_name: client.name,
       client_type: client.type,
       client_description: client.description,
       client_url: client.url,
+      client_redirect_uri: client.redirectUri,
     };
-    if (client.registeredByUserId !== userId) return info;
+    if (userId === undefined || client.registeredByUserId !== userId) return info;
     return {
       ...info,
-      client_redirect_uri: client.redirectUri,
       registration_date: client.registrationDate.toISOString(),
       refresh_token_expiry:
         client.type === 'CONFIDENTIAL'
