@@ -65,9 +65,10 @@ describe('the UserIds migration carries rows of the name-based schema over', () 
     migratedFrom = Date.now();
     const applied = await dataSource.runMigrations();
     migratedUntil = Date.now();
+    // UserIds, then every later migration, as an upgrade applies them.
     assert.deepEqual(
       applied.map((m) => m.name),
-      [migrations[userIds]?.name],
+      migrations.slice(userIds).map((m) => m.name),
     );
   });
   after(async () => {

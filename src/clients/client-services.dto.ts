@@ -31,6 +31,12 @@ export class ClientInfoDto {
   @ApiProperty({ type: String, nullable: true }) client_description!: string | null;
   @ApiProperty({ type: String, nullable: true }) client_url!: string | null;
   @ApiProperty({ type: String, nullable: true }) client_redirect_uri!: string | null;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'as registered; left out when the client has none',
+  })
+  source?: Record<string, unknown>;
   @ApiPropertyOptional({ format: 'date-time' }) registration_date?: string;
   @ApiPropertyOptional({ type: Number, nullable: true }) refresh_token_expiry?: number | null;
 }

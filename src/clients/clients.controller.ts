@@ -65,6 +65,7 @@ export class ClientsController {
         url: body.url ?? undefined,
         redirectUri: body.redirect_uri ?? undefined,
         refreshTokenExpiry: body.refresh_token_expiry ?? undefined,
+        source: body.source ?? undefined,
       },
       user,
     );
