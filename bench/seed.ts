@@ -300,6 +300,7 @@ async function fill(
       by?.id ?? null,
       by?.username ?? null,
       registered,
+      null,
     ]);
   await client(superClient.id, 'Bench super client', superClient.secret, true, null);
   await client(resourceServer.id, 'Bench resource server', resourceServer.secret, false, null);

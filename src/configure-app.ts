@@ -15,6 +15,11 @@ import { observeRequests } from './observability/request-observer';
 const BODY_LIMIT_BYTES = 64 * 1024;
 /** More form fields than any route takes, many times over. */
 const MAX_FORM_FIELDS = 100;
+/**
+ * Deeper than any JSON body needs (a Kalamar plugin description nests about five levels), and
+ * far from where class-transformer and JSON.stringify, which recurse, run out of stack.
+ */
+const MAX_JSON_DEPTH = 64;
 const frameworkLogger = new Logger('HTTP');
 
 /**
@@ -67,6 +72,8 @@ function registerBodyParsers(fastify: FastifyInstance): void {
       if (typeof parsed !== 'object' || parsed === null) {
         return done(OAuthError.invalidRequest('The request body must be a JSON object.'));
       }
+      const problem = jsonBodyProblem(parsed);
+      if (problem) return done(OAuthError.invalidRequest(problem));
       done(null, parsed);
     });
   });
@@ -85,6 +92,29 @@ function registerBodyParsers(fastify: FastifyInstance): void {
       done(null, form);
     },
   );
+}
+
+/**
+ * Why a parsed JSON body is refused, or undefined; found without recursion. Nesting deeper
+ * than MAX_JSON_DEPTH, and the keys `constructor` and `prototype` at any depth, which Nest's
+ * ValidationPipe deletes wherever they are (against prototype pollution): refused, rather
+ * than silently dropped from what a client registers as its `source`. (`__proto__` does not
+ * get here: the parser refuses it.)
+ */
+function jsonBodyProblem(body: unknown): string | undefined {
+  const pending: Array<{ value: unknown; depth: number }> = [{ value: body, depth: 1 }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { value, depth } = next;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth > MAX_JSON_DEPTH) {
+      return `The request body nests more than ${MAX_JSON_DEPTH} levels of objects and arrays.`;
+    }
+    if (Object.hasOwn(value, 'constructor') || Object.hasOwn(value, 'prototype')) {
+      return 'The request body must not contain the keys "constructor" and "prototype".';
+    }
+    for (const child of Object.values(value)) pending.push({ value: child, depth: depth + 1 });
+  }
+  return undefined;
 }
 
 /** The 415 for a compressed or non-UTF-8 body, or undefined when the body can be read. */

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { digestSecret } from '../src/auth/secrets';
+import { ClientsService } from '../src/clients/clients.service';
 import { Token } from '../src/tokens/token.entity';
 import { REPO_ROOT, runCli } from './support/processes';
 import {
@@ -372,5 +373,28 @@ describe('the operator CLI (README: Command line)', () => {
     });
     assert.equal(result.status, 0, result.stderr);
     assert.equal((JSON.parse(result.stdout) as unknown[]).length, 3);
+  });
+
+  it('clients add takes a name of 3 to 255 characters; clients list shows a source as a JSON object', async () => {
+    assert.ok(t);
+    const longName = 'L'.repeat(255);
+    const long = (await cli(['clients', 'add', '--name', longName, '--type', 'public'])) as {
+      client_id: string;
+    };
+    for (const name of ['L'.repeat(256), 'ab']) {
+      const refused = await runCli(['clients', 'add', '--name', name, '--type', 'public'], env);
+      assert.equal(refused.code, 1, name);
+      assert.equal(refused.stderr, 'tokenvakt: name must be 3 to 255 characters.\n');
+    }
+    // Registered as Kalamar registers a plugin (the CLI has no option for a source).
+    const source = { name: 'Export', embed: [{ panel: 'match', title: 'Export ✓' }] };
+    const plugin = await t
+      .get(ClientsService)
+      .register({ name: 'Export plugin', type: 'CONFIDENTIAL', source }, null);
+    const listed = (await cli(['clients', 'list'])) as Array<Record<string, unknown>>;
+    const entry = (id: string) => listed.find((client) => client.client_id === id);
+    assert.equal(entry(long.client_id)?.client_name, longName);
+    assert.equal(entry(long.client_id)?.source, null);
+    assert.deepEqual(entry(plugin.client_id)?.source, source);
   });
 });

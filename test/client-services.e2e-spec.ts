@@ -29,7 +29,7 @@ interface ClientInfo {
   client_type: string;
   client_description: string | null;
   client_url: string | null;
-  client_redirect_uri?: string | null;
+  client_redirect_uri: string | null;
   registration_date?: string;
   refresh_token_expiry?: number | null;
 }
@@ -40,13 +40,16 @@ interface ListEntry {
   client_id: string;
 }
 
-const BASE_KEYS = ['client_description', 'client_id', 'client_name', 'client_type', 'client_url'];
-const REGISTRANT_KEYS = [
-  ...BASE_KEYS,
+/** What anyone sees of a client without a source (README: Client registration and info). */
+const BASE_KEYS = [
+  'client_description',
+  'client_id',
+  'client_name',
   'client_redirect_uri',
-  'refresh_token_expiry',
-  'registration_date',
-].sort();
+  'client_type',
+  'client_url',
+];
+const REGISTRANT_KEYS = [...BASE_KEYS, 'refresh_token_expiry', 'registration_date'].sort();
 const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 /** 401 invalid_token with the challenge of the scheme the caller tried (Bearer when none). */
@@ -319,6 +322,7 @@ describe('client services (README: API at a glance)', () => {
         client_type: 'CONFIDENTIAL',
         client_description: 'Exports things.',
         client_url: 'https://zeta.example/',
+        client_redirect_uri: 'https://zeta.example/callback',
       });
     });
 
@@ -529,7 +533,7 @@ describe('client services (README: API at a glance)', () => {
       assert.equal(defaulted.refresh_token_expiry, 31_536_000);
     });
 
-    it('shows other users only the public fields', async () => {
+    it('shows other users only the public fields, the redirect URI among them', async () => {
       const res = await clientInfo(zeta.client_id, bobAuth);
       assert.equal(res.status, 200, res.text);
       assert.deepEqual(res.body, {
@@ -538,6 +542,7 @@ describe('client services (README: API at a glance)', () => {
         client_type: 'CONFIDENTIAL',
         client_description: 'Exports things.',
         client_url: 'https://zeta.example/',
+        client_redirect_uri: 'https://zeta.example/callback',
       });
       const operator = await clientInfo(operatorClient.client_id, aliceAuth);
       assert.equal(operator.status, 200);
@@ -570,8 +575,15 @@ describe('client services (README: API at a glance)', () => {
       );
     });
 
-    it('refuses a missing user authentication with 401 invalid_token', async () => {
-      expectInvalidToken(await clientInfo(zeta.client_id, undefined));
+    it('shows the public fields without user authentication, but refuses a bad one with 401 invalid_token', async () => {
+      const anonymous = await clientInfo(zeta.client_id, undefined);
+      assert.equal(anonymous.status, 200, anonymous.text);
+      assert.deepEqual(anonymous.body, (await clientInfo(zeta.client_id, bobAuth)).body);
+      expectInvalidToken(await clientInfo(zeta.client_id, bearer('tva_unknown')));
+      expectInvalidToken(
+        await clientInfo(zeta.client_id, basicAuth(alice.username, 'wrong')),
+        'Basic',
+      );
     });
 
     it('is served under /api/v1.0/ and /api/v1.1/', async () => {

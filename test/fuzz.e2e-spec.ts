@@ -1535,7 +1535,7 @@ const registerBody = (c: Chaos): fc.Arbitrary<Body | null> => {
       )
       .map((v): [string, JVal | undefined] => [name, v]);
   const entries = fc.tuple(
-    field('name', [lit('Fuzzed app'), lit('abc'), lit('x'.repeat(100))]),
+    field('name', [lit('Fuzzed app'), lit('abc'), lit('x'.repeat(255))]),
     field('type', [lit('CONFIDENTIAL'), lit('PUBLIC')]),
     field('description', [lit('Made by the fuzzer')]),
     field('url', [lit('https://fuzz.example/'), { json: null }]),
@@ -1545,6 +1545,10 @@ const registerBody = (c: Chaos): fc.Arbitrary<Body | null> => {
       { json: null },
     ]),
     field('refresh_token_expiry', [{ json: 3600 }, { json: 31_536_000 }, { json: null }]),
+    field('source', [
+      { json: { name: 'Fuzzed plugin', embed: [{ panel: 'match' }] } },
+      { json: null },
+    ]),
   );
   const extras = fc.array(
     fc.tuple(

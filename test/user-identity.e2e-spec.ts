@@ -197,6 +197,7 @@ describe('a user is an identity, not a name', () => {
         'client_description',
         'client_id',
         'client_name',
+        'client_redirect_uri',
         'client_type',
         'client_url',
       ]);

@@ -65,7 +65,7 @@ describe('the UserIds migration carries rows of the name-based schema over', () 
     migratedFrom = Date.now();
     const applied = await dataSource.runMigrations();
     migratedUntil = Date.now();
-    // UserIds, and the migrations that came after it.
+    // UserIds, then every later migration, as an upgrade applies them.
     assert.deepEqual(
       applied.map((m) => m.name),
       migrations.slice(userIds).map((m) => m.name),

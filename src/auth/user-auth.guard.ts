@@ -35,12 +35,33 @@ export class UserAuthGuard implements CanActivate {
   }
 }
 
+/**
+ * UserAuthGuard for a route that also serves nobody in particular: a request without an
+ * `Authorization` header is anonymous. One with a header is authenticated exactly as by
+ * UserAuthGuard, so a wrong or expired credential is still 401, never taken as anonymous.
+ */
+@Injectable()
+export class OptionalUserAuthGuard implements CanActivate {
+  constructor(private readonly authenticated: UserAuthGuard) {}
+
+  canActivate(context: ExecutionContext): Promise<boolean> | boolean {
+    const request = context.switchToHttp().getRequest<RequestWithUser>();
+    return request.headers.authorization === undefined || this.authenticated.canActivate(context);
+  }
+}
+
 /** The user UserAuthGuard established for this request. */
 export const CurrentUser = createParamDecorator((_: unknown, context: ExecutionContext) => {
   const user = context.switchToHttp().getRequest<RequestWithUser>().user;
   if (!user) throw new Error('CurrentUser used on a route without UserAuthGuard');
   return user;
 });
+
+/** The user OptionalUserAuthGuard established for this request; undefined when anonymous. */
+export const CurrentUserIfAny = createParamDecorator(
+  (_: unknown, context: ExecutionContext) =>
+    context.switchToHttp().getRequest<RequestWithUser>().user,
+);
 
 /**
  * A route that acts for a user: `checkedFirst` guards (the body's content type), then
@@ -51,3 +72,12 @@ export const UserAuth = (
   ...checkedFirst: Array<Type<CanActivate>>
 ): MethodDecorator & ClassDecorator =>
   applyDecorators(UseGuards(...checkedFirst, UserAuthGuard), UseInterceptors(BearerUseInterceptor));
+
+/** UserAuth with OptionalUserAuthGuard: for the user when one is authenticated, else anonymous. */
+export const OptionalUserAuth = (
+  ...checkedFirst: Array<Type<CanActivate>>
+): MethodDecorator & ClassDecorator =>
+  applyDecorators(
+    UseGuards(...checkedFirst, OptionalUserAuthGuard),
+    UseInterceptors(BearerUseInterceptor),
+  );

@@ -344,5 +344,6 @@ function describeClient(client: Client): Record<string, unknown> {
     registered_by: client.registeredBy,
     registered_by_user_id: client.registeredByUserId,
     registration_date: client.registrationDate.toISOString(),
+    source: client.source === null ? null : (JSON.parse(client.source) as unknown),
   };
 }

@@ -50,10 +50,11 @@ function promptHidden(question: string): Promise<string> {
         else typed.push(character);
       }
     };
-    process.stderr.write(question);
+    // Raw mode (no echo) before the prompt: whoever types at once is not echoed either.
     input.setRawMode(true);
     input.resume();
     input.on('data', onData);
+    process.stderr.write(question);
   });
 }
 

@@ -1,12 +1,31 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { Transform, type TransformFnParams } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  MaxLength,
+} from 'class-validator';
 import { CLIENT_TYPES, type ClientType } from './client.entity';
+import {
+  type ClientSource,
+  MAX_CLIENT_NAME_LENGTH,
+  MAX_SOURCE_BYTES,
+  MIN_CLIENT_NAME_LENGTH,
+} from './clients.service';
 
 /** The JSON body of POST /oauth2/client/register (README: API at a glance). */
 export class ClientRegistrationDto {
-  @ApiProperty({ minLength: 3, maxLength: 100, example: 'EasyPDF Exporter' })
+  @ApiProperty({
+    minLength: MIN_CLIENT_NAME_LENGTH,
+    maxLength: MAX_CLIENT_NAME_LENGTH,
+    example: 'EasyPDF Exporter',
+  })
   @IsString()
-  @MaxLength(100)
+  @MaxLength(MAX_CLIENT_NAME_LENGTH)
   name!: string;
 
   @ApiProperty({ enum: CLIENT_TYPES })
@@ -50,4 +69,19 @@ export class ClientRegistrationDto {
   @IsOptional()
   @IsInt({ message: 'refresh_token_expiry must be a whole number of seconds' })
   refresh_token_expiry?: number | null;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description:
+      `a JSON object describing the client (Kalamar's plugin description), at most ` +
+      `${MAX_SOURCE_BYTES} bytes as JSON; returned as is in client info and the client list`,
+  })
+  // The value as parsed, not class-transformer's copy of it, which leaves out keys named like
+  // the methods of Object ("toString", "valueOf"): a plugin description is kept as sent.
+  @Transform(({ obj }: TransformFnParams) => (obj as { source?: unknown }).source)
+  @IsOptional()
+  @IsObject({ message: 'source must be a JSON object' })
+  source?: ClientSource | null;
 }

@@ -23,14 +23,20 @@ export class RegisteredClientDto {
   @ApiPropertyOptional({ example: 'tvs_…' }) client_secret?: string;
 }
 
-/** A client's info (README: API at a glance); the last three fields only for its registrant. */
+/** A client's info (README: Client registration and info); the last two fields only for its registrant. */
 export class ClientInfoDto {
   @ApiProperty() client_id!: string;
   @ApiProperty() client_name!: string;
   @ApiProperty({ enum: ['PUBLIC', 'CONFIDENTIAL'] }) client_type!: string;
   @ApiProperty({ type: String, nullable: true }) client_description!: string | null;
   @ApiProperty({ type: String, nullable: true }) client_url!: string | null;
-  @ApiPropertyOptional({ type: String, nullable: true }) client_redirect_uri?: string | null;
+  @ApiProperty({ type: String, nullable: true }) client_redirect_uri!: string | null;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'as registered; left out when the client has none',
+  })
+  source?: Record<string, unknown>;
   @ApiPropertyOptional({ format: 'date-time' }) registration_date?: string;
   @ApiPropertyOptional({ type: Number, nullable: true }) refresh_token_expiry?: number | null;
 }

@@ -10,7 +10,8 @@ export class Client {
   @PrimaryColumn({ type: 'varchar', length: 64 })
   id!: string;
 
-  @Column({ type: 'varchar', length: 100 })
+  /** 3 to 255 characters, as Kalamar allows (README: Client registration and info). */
+  @Column({ type: 'varchar', length: 255 })
   name!: string;
 
   @Column({ type: 'varchar', length: 16 })
@@ -60,4 +61,11 @@ export class Client {
 
   @Column(dateTimeColumn('registration_date'))
   registrationDate!: Date;
+
+  /**
+   * What the registrant said the client is, as the JSON text of an object: Kalamar's plugin
+   * description (README: Client registration and info). Read back only to be shown, never interpreted.
+   */
+  @Column({ type: 'text', nullable: true })
+  source!: string | null;
 }

@@ -16,6 +16,7 @@ export const CLIENT_COLUMNS = [
   'registered_by_user_id',
   'registered_by',
   'registration_date',
+  'source',
 ] as const;
 
 /** The alias of `clients` in every statement here and in joins: row keys are `c_<column>`. */

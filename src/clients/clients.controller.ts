@@ -3,13 +3,14 @@ import {
   ApiErrors,
   ApiUserAuth,
   ApiForm,
+  OPTIONAL_USER_AUTH_ERRORS,
   SUPER_CLIENT_ERRORS,
   USER_AUTH_ERRORS,
 } from '../common/openapi';
 import { Body, Controller, Delete, HttpCode, Param, Post } from '@nestjs/common';
 import type { AuthenticatedUser } from '../auth/authenticated-user';
 import { ClientAuthService } from '../auth/client-auth.service';
-import { CurrentUser, UserAuth } from '../auth/user-auth.guard';
+import { CurrentUser, CurrentUserIfAny, OptionalUserAuth, UserAuth } from '../auth/user-auth.guard';
 import { FormBodyGuard, JsonBodyGuard } from '../common/content-type.guard';
 import { OAuthError } from '../common/oauth-error';
 import { NoStore, oauth2Routes } from '../common/oauth2-routes';
@@ -64,6 +65,7 @@ export class ClientsController {
         url: body.url ?? undefined,
         redirectUri: body.redirect_uri ?? undefined,
         refreshTokenExpiry: body.refresh_token_expiry ?? undefined,
+        source: body.source ?? undefined,
       },
       user,
     );
@@ -139,17 +141,30 @@ export class ClientsController {
     await this.clients.deregister(clientId, user.userId);
   }
 
-  /** One client's info; the registrant also sees its redirect URI, date and refresh expiry. */
+  /**
+   * One client's info, for a user or for nobody: Kalamar shows a logged-out user the consent
+   * page (with the client's name and redirect URI) before the login form. Only the registrant
+   * also sees the registration date and refresh expiry.
+   */
   @Post(':client_id')
-  @UserAuth(FormBodyGuard)
+  @OptionalUserAuth(FormBodyGuard)
   @HttpCode(200)
-  @ApiOperation({ summary: "One client's info" })
+  @ApiOperation({
+    summary: "One client's info",
+    description:
+      'User authentication is optional: without an Authorization header the answer has the ' +
+      'public fields; only the registrant also gets registration_date and refresh_token_expiry',
+  })
   @ApiForm()
   @ApiOkResponse({ type: ClientInfoDto })
-  @ApiErrors(...USER_AUTH_ERRORS, ...SUPER_CLIENT_ERRORS, [404, 'not_found', 'unknown client'])
+  @ApiErrors(...OPTIONAL_USER_AUTH_ERRORS, ...SUPER_CLIENT_ERRORS, [
+    404,
+    'not_found',
+    'unknown client',
+  ])
   async info(
     @RequestCaller() caller: Caller,
-    @CurrentUser() user: AuthenticatedUser,
+    @CurrentUserIfAny() user: AuthenticatedUser | undefined,
     @Param('client_id') clientId: string,
     @Body() form: SuperClientFormDto,
   ): Promise<ClientInfo> {
@@ -158,6 +173,6 @@ export class ClientsController {
       form.super_client_id,
       form.super_client_secret,
     );
-    return this.clients.info(clientId, user.userId);
+    return this.clients.info(clientId, user?.userId);
   }
 }

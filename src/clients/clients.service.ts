@@ -10,6 +10,9 @@ import { Client, type ClientType } from './client.entity';
 import { ClientRepository } from './client.repository';
 import { registrableRedirectUri } from './redirect-uri';
 
+/** A JSON object a registrant sends to describe the client (README: Client registration and info). */
+export type ClientSource = Record<string, unknown>;
+
 export interface ClientRegistration {
   name: string;
   type: ClientType;
@@ -17,6 +20,8 @@ export interface ClientRegistration {
   url?: string;
   redirectUri?: string;
   refreshTokenExpiry?: number;
+  /** What the client is, for its users to see: Kalamar's plugin description. */
+  source?: ClientSource;
   /** Operator-only flags (CLI); users cannot set them. Confidential clients only. */
   isSuper?: boolean;
   isAdmin?: boolean;
@@ -59,14 +64,19 @@ const CONFIDENTIAL_ONLY: Record<ClientFlag, string> = {
 export type ClientListFilter = 'owned_only' | 'authorized_only';
 export const CLIENT_LIST_FILTERS: readonly ClientListFilter[] = ['owned_only', 'authorized_only'];
 
-/** A client as its users see it (README: API at a glance); the last three fields only for its registrant. */
+/**
+ * A client as its users see it (README: Client registration and info): the public fields for
+ * anyone the super client asks for, `source` when the client has one, the last two fields only
+ * for its registrant.
+ */
 export interface ClientInfo {
   client_id: string;
   client_name: string;
   client_type: ClientType;
   client_description: string | null;
   client_url: string | null;
-  client_redirect_uri?: string | null;
+  client_redirect_uri: string | null;
+  source?: ClientSource;
   registration_date?: string;
   /** Seconds; the effective value (the client's own or REFRESH_TOKEN_TTL); null for public. */
   refresh_token_expiry?: number | null;
@@ -74,6 +84,18 @@ export interface ClientInfo {
 
 /** The longest refresh token lifetime a client may ask for (README: API at a glance): one year. */
 export const MAX_REFRESH_TOKEN_EXPIRY = 31_536_000;
+
+/** Kalamar's bounds for a client name (`size(3, 255)` once trimmed, in Auth.pm), in characters. */
+export const MIN_CLIENT_NAME_LENGTH = 3;
+export const MAX_CLIENT_NAME_LENGTH = 255;
+
+/**
+ * The longest `source`, in UTF-8 bytes of its JSON text: it must fit MySQL's TEXT column
+ * (65,535 bytes). Counted in bytes because characters are not enough: 60,000 three-byte
+ * characters would not fit. The 64 KiB body limit does not bound it either, since JSON can
+ * grow when serialised again (`1e20` becomes `100000000000000000000`).
+ */
+export const MAX_SOURCE_BYTES = 60_000;
 
 @Injectable()
 export class ClientsService {
@@ -103,7 +125,8 @@ export class ClientsService {
     return clients.map((client) => this.describe(client, userId));
   }
 
-  async info(clientId: string, userId: number): Promise<ClientInfo> {
+  /** A client's info for the user, or for nobody in particular (`userId` undefined). */
+  async info(clientId: string, userId: number | undefined): Promise<ClientInfo> {
     const client = await this.clients.findById(clientId);
     if (!client) throw OAuthError.notFound(`No client "${clientId}".`);
     return this.describe(client, userId);
@@ -167,18 +190,24 @@ export class ClientsService {
     return client;
   }
 
-  private describe(client: Client, userId: number): ClientInfo {
+  /**
+   * What the user `userId` (undefined: nobody logged in) sees of a client. The redirect URI is
+   * public: every authorization redirect shows it, and Kalamar's consent page, shown before
+   * the user logs in, compares the requested one with it.
+   */
+  private describe(client: Client, userId: number | undefined): ClientInfo {
     const info: ClientInfo = {
       client_id: client.id,
       client_name: client.name,
       client_type: client.type,
       client_description: client.description,
       client_url: client.url,
+      client_redirect_uri: client.redirectUri,
     };
-    if (client.registeredByUserId !== userId) return info;
+    if (client.source !== null) info.source = JSON.parse(client.source) as ClientSource;
+    if (userId === undefined || client.registeredByUserId !== userId) return info;
     return {
       ...info,
-      client_redirect_uri: client.redirectUri,
       registration_date: client.registrationDate.toISOString(),
       refresh_token_expiry:
         client.type === 'CONFIDENTIAL'
@@ -201,6 +230,7 @@ export class ClientsService {
       registration.redirectUri === undefined
         ? null
         : registrableRedirectUri(registration.redirectUri);
+    const source = registration.source === undefined ? null : sourceText(registration.source);
     const secret =
       registration.type === 'CONFIDENTIAL' ? generateSecret(SECRET_PREFIX.clientSecret) : undefined;
     const client = Object.assign(new Client(), {
@@ -218,6 +248,7 @@ export class ClientsService {
       registeredByUserId: registrant?.userId ?? null,
       registeredBy: registrant?.username ?? null,
       registrationDate: new Date(),
+      source,
     });
     await this.clients.insert(client);
     return secret === undefined
@@ -247,9 +278,14 @@ export class ClientsService {
 }
 
 function validateRegistration(r: ClientRegistration): void {
-  const name = r.name.trim();
-  if (name.length < 3 || name.length > 100) {
-    throw OAuthError.invalidRequest('name must be 3 to 100 characters.');
+  // Counted in characters (code points), as Kalamar and MySQL's varchar count them.
+  if (
+    [...r.name.trim()].length < MIN_CLIENT_NAME_LENGTH ||
+    [...r.name].length > MAX_CLIENT_NAME_LENGTH
+  ) {
+    throw OAuthError.invalidRequest(
+      `name must be ${MIN_CLIENT_NAME_LENGTH} to ${MAX_CLIENT_NAME_LENGTH} characters.`,
+    );
   }
   if (r.description !== undefined && (r.description.trim() === '' || r.description.length > 1000)) {
     throw OAuthError.invalidRequest('description must be 1 to 1000 characters.');
@@ -271,6 +307,15 @@ function validateRegistration(r: ClientRegistration): void {
       );
     }
   }
+}
+
+/** The JSON text `source` is stored as, or 400 invalid_request when it is too long. */
+function sourceText(source: ClientSource): string {
+  const text = JSON.stringify(source);
+  if (Buffer.byteLength(text) > MAX_SOURCE_BYTES) {
+    throw OAuthError.invalidRequest(`source must be at most ${MAX_SOURCE_BYTES} bytes as JSON.`);
+  }
+  return text;
 }
 
 /** An absolute http(s) URL of at most 2000 characters. */

@@ -56,6 +56,12 @@ export const USER_AUTH_ERRORS: Array<[number, OAuthErrorCode, string]> = [
   [429, 'too_many_requests', 'too many failed credential checks from this source'],
 ];
 
+/** The same for a route where user authentication is optional (OptionalUserAuth). */
+export const OPTIONAL_USER_AUTH_ERRORS: Array<[number, OAuthErrorCode, string]> = [
+  [401, 'invalid_token', 'user credentials sent, but malformed, unknown, expired or revoked'],
+  ...USER_AUTH_ERRORS.slice(1),
+];
+
 /** The super-client authentication rows (README: API at a glance). */
 export const SUPER_CLIENT_ERRORS: Array<[number, OAuthErrorCode, string]> = [
   [400, 'invalid_request', 'super_client_id or super_client_secret missing'],

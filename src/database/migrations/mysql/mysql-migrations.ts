@@ -3,6 +3,7 @@ import { TokenLastUsedAt1795441290671 } from './1795441290671-TokenLastUsedAt';
 import { ClientMayIntrospect1796192012664 } from './1796192012664-ClientMayIntrospect';
 import { TokenFamilyLiveIndex1796192287481 } from './1796192287481-TokenFamilyLiveIndex';
 import { UserIds1796192293567 } from './1796192293567-UserIds';
+import { ClientNameSource1796196230487 } from './1796196230487-ClientNameSource';
 import { CodeRevealToClient1796196270292 } from './1796196270292-CodeRevealToClient';
 
 /** Every migration of the mysql schema, oldest first. */
@@ -12,5 +13,6 @@ export const MYSQL_MIGRATIONS = [
   ClientMayIntrospect1796192012664,
   TokenFamilyLiveIndex1796192287481,
   UserIds1796192293567,
+  ClientNameSource1796196230487,
   CodeRevealToClient1796196270292,
 ];

@@ -3,6 +3,7 @@ import { TokenLastUsedAt1795441287280 } from './1795441287280-TokenLastUsedAt';
 import { ClientMayIntrospect1796192010862 } from './1796192010862-ClientMayIntrospect';
 import { TokenFamilyLiveIndex1796192285089 } from './1796192285089-TokenFamilyLiveIndex';
 import { UserIds1796192293000 } from './1796192293000-UserIds';
+import { ClientNameSource1796196216709 } from './1796196216709-ClientNameSource';
 import { CodeRevealToClient1796196268730 } from './1796196268730-CodeRevealToClient';
 
 /** Every migration of the sqlite schema, oldest first. */
@@ -12,5 +13,6 @@ export const SQLITE_MIGRATIONS = [
   ClientMayIntrospect1796192010862,
   TokenFamilyLiveIndex1796192285089,
   UserIds1796192293000,
+  ClientNameSource1796196216709,
   CodeRevealToClient1796196268730,
 ];
