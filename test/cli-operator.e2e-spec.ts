@@ -281,6 +281,33 @@ describe('the operator CLI: help, users, clients and tokens (README: Command lin
       assert.equal(nobody.code, 1);
     });
 
+    it("clients update --redirect-uri gives a client (the first super client, say) a redirect URI, by registration's rules", async () => {
+      const updated = await cli([
+        'clients',
+        'update',
+        superClient.client_id,
+        '--redirect-uri',
+        'HTTPS://Korap.Example:443/settings/oauth/',
+      ]);
+      assert.deepEqual(updated, {
+        client_id: superClient.client_id,
+        client_redirect_uri: 'https://korap.example/settings/oauth/',
+      });
+      const shown = (await cli(['clients', 'show', superClient.client_id])) as Record<
+        string,
+        unknown
+      >;
+      assert.equal(shown.client_redirect_uri, 'https://korap.example/settings/oauth/');
+      const refused = await runCli(
+        ['clients', 'update', superClient.client_id, '--redirect-uri', 'http://korap.example/'],
+        env,
+      );
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /^tokenvakt: redirect_uri must be an https URI/);
+      const missing = await runCli(['clients', 'update', superClient.client_id], env);
+      assert.equal(missing.code, 2);
+    });
+
     it('clients remove deletes the client and revokes its tokens', async () => {
       const before = (await cli(['tokens', 'list', 'gina'])) as unknown[];
       assert.ok(before.length > 0);

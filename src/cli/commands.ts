@@ -119,6 +119,23 @@ const COMMANDS: Readonly<Record<string, Command>> = {
       return app.get(ClientsService).resetSecretOf(clientId);
     },
   },
+  'clients update': {
+    usage: '<client_id> --redirect-uri <u>',
+    summary:
+      "change a client's redirect URI (e.g. give the first super client the front end's page)",
+    run: async (app, args) => {
+      const { values, positionals } = parse(args, 'clients', {
+        'redirect-uri': { type: 'string' },
+      });
+      const clientId = single(positionals, 'a client_id', 'clients');
+      const redirectUri = values['redirect-uri'];
+      if (redirectUri === undefined) throw new UsageError('--redirect-uri is required', 'clients');
+      return {
+        client_id: clientId,
+        client_redirect_uri: await app.get(ClientsService).setRedirectUri(clientId, redirectUri),
+      };
+    },
+  },
   'clients grant': {
     usage: `<client_id> ${FLAG_OPTIONS}`,
     summary: 'give a confidential client an operator flag',

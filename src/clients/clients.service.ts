@@ -261,6 +261,17 @@ export class ClientsService {
   }
 
   /**
+   * The operator's `clients update --redirect-uri`: a client's redirect URI under the rules of
+   * registration, stored canonical. Codes already issued keep the URI they were bound to.
+   */
+  async setRedirectUri(clientId: string, redirectUri: string): Promise<string> {
+    await this.require(clientId);
+    const canonical = registrableRedirectUri(redirectUri);
+    await this.clients.update(clientId, { redirectUri: canonical });
+    return canonical;
+  }
+
+  /**
    * Grants or removes an operator flag. Removing `super` revokes the client's tokens: they
    * were issued under the password grant and scope `all`, which it may no longer use.
    */
