@@ -3,6 +3,7 @@ import { TokenLastUsedAt1795441290671 } from './1795441290671-TokenLastUsedAt';
 import { ClientMayIntrospect1796192012664 } from './1796192012664-ClientMayIntrospect';
 import { TokenFamilyLiveIndex1796192287481 } from './1796192287481-TokenFamilyLiveIndex';
 import { UserIds1796192293567 } from './1796192293567-UserIds';
+import { DirectoryUsers1796197502609 } from './1796197502609-DirectoryUsers';
 
 /** Every migration of the mysql schema, oldest first. */
 export const MYSQL_MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MYSQL_MIGRATIONS = [
   ClientMayIntrospect1796192012664,
   TokenFamilyLiveIndex1796192287481,
   UserIds1796192293567,
+  DirectoryUsers1796197502609,
 ];

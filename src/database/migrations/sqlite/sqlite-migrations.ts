@@ -3,6 +3,7 @@ import { TokenLastUsedAt1795441287280 } from './1795441287280-TokenLastUsedAt';
 import { ClientMayIntrospect1796192010862 } from './1796192010862-ClientMayIntrospect';
 import { TokenFamilyLiveIndex1796192285089 } from './1796192285089-TokenFamilyLiveIndex';
 import { UserIds1796192293000 } from './1796192293000-UserIds';
+import { DirectoryUsers1796197496622 } from './1796197496622-DirectoryUsers';
 
 /** Every migration of the sqlite schema, oldest first. */
 export const SQLITE_MIGRATIONS = [
@@ -11,4 +12,5 @@ export const SQLITE_MIGRATIONS = [
   ClientMayIntrospect1796192010862,
   TokenFamilyLiveIndex1796192285089,
   UserIds1796192293000,
+  DirectoryUsers1796197496622,
 ];
