@@ -1,4 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -78,6 +79,13 @@ function ldifLine(attribute: string, value: string): string {
     : `${attribute}:: ${Buffer.from(value, 'utf8').toString('base64')}`;
 }
 
+/** userPassword as directories commonly store it: {SSHA}, a salted SHA-1 (RFC 2307 style). */
+function ssha(password: string): string {
+  const salt = randomBytes(8);
+  const digest = createHash('sha1').update(password, 'utf8').update(salt).digest();
+  return `{SSHA}${Buffer.concat([digest, salt]).toString('base64')}`;
+}
+
 function entry(lines: Array<[string, string]>): string {
   return lines.map(([attribute, value]) => ldifLine(attribute, value)).join('\n');
 }
@@ -106,7 +114,7 @@ function ldif(): string {
       ['objectClass', 'organizationalRole'],
       ['objectClass', 'simpleSecurityObject'],
       ['cn', 'tokenvakt'],
-      ['userPassword', SERVICE_PASSWORD],
+      ['userPassword', ssha(SERVICE_PASSWORD)],
     ]),
     ...Object.values(PEOPLE_IN_DIRECTORY).map((user) =>
       entry([
@@ -116,7 +124,7 @@ function ldif(): string {
         ['cn', user.uid],
         ['sn', user.uid],
         ['mail', user.mail],
-        ['userPassword', user.password],
+        ['userPassword', ssha(user.password)],
         ...(user === PEOPLE_IN_DIRECTORY.mallory
           ? [['employeeType', 'blocked'] as [string, string]]
           : []),
