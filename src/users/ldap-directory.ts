@@ -22,8 +22,8 @@ function resultCode(error: unknown): number | undefined {
     : undefined;
 }
 
-/** Rejects with `Error(message)` after `ms` unless `work` settles first; `onTimeout` cleans up. */
-function within<T>(ms: number, work: Promise<T>, onTimeout: () => void): Promise<T> {
+/** Rejects after `ms` unless `work` settles first; `onTimeout` cleans up what it leaves. */
+export function within<T>(ms: number, work: Promise<T>, onTimeout: () => void): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {

@@ -3,7 +3,7 @@ import type { Entry } from 'ldapts';
 import { OAuthError } from '../common/oauth-error';
 import type { LdapConfig } from '../config/app-config';
 import { type Caller, CheckAbandoned } from '../throttling/caller';
-import { DirectoryPool, type DirectoryLane } from './ldap-directory';
+import { DirectoryPool, type DirectoryLane, within } from './ldap-directory';
 import { loginFilter } from './ldap-filter';
 import type { PasswordCheckQueue } from './password-check-queue';
 import type { User } from './user.entity';
@@ -26,7 +26,7 @@ function directoryUnavailable(): OAuthError {
 /** The values of `attribute` in `entry` (attribute names compare case-insensitively). */
 function attributeValues(entry: Entry, attribute: string): string[] {
   const key = Object.keys(entry).find((name) => name.toLowerCase() === attribute.toLowerCase());
-  const value = key === undefined || key === 'dn' ? [] : (entry[key] ?? []);
+  const value = key === undefined ? [] : (entry[key] ?? []);
   return (Array.isArray(value) ? value : [value]).map((v) =>
     Buffer.isBuffer(v) ? v.toString('utf8') : v,
   );
@@ -79,18 +79,17 @@ export class LdapUserStore implements UserStore, OnApplicationShutdown {
   }
 
   async health(): Promise<Record<string, 'up' | 'down'>> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('no answer within a second')), HEALTH_TIMEOUT_MS);
-    });
     try {
-      await Promise.race([this.pool.use((lane) => lane.probe(this.settings.searchBase)), timeout]);
+      await within(
+        HEALTH_TIMEOUT_MS,
+        this.pool.use((lane) => lane.probe(this.settings.searchBase)),
+        // A probe still waiting ends by itself, bounded by LDAP_TIMEOUT.
+        () => undefined,
+      );
       return { directory: 'up' };
     } catch (error) {
       this.warn(`the directory does not answer: ${describe(error)}`);
       return { directory: 'down' };
-    } finally {
-      clearTimeout(timer);
     }
   }
 

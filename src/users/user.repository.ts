@@ -31,7 +31,8 @@ export class UserRepository {
   /**
    * The row of a directory user, made at their first login (no password hash). Two first
    * logins racing are settled by the unique index: one insert wins, the other is ignored
-   * (INSERT IGNORE / INSERT OR IGNORE), and both read the winner's row.
+   * (INSERT IGNORE / INSERT OR IGNORE; the name passed the username rule, so a duplicate is
+   * all there is to ignore), and both read the winner's row.
    */
   async findOrInsertWithoutPassword(username: string): Promise<User> {
     const existing = await this.findByUsername(username);
