@@ -215,6 +215,9 @@ describe('USER_STORE and the LDAP settings (README: Users in LDAP)', () => {
       [{ LDAP_SEARCH_FILTER: '(uid=alice)' }, 'LDAP_SEARCH_FILTER'],
       [{ LDAP_SEARCH_FILTER: 'uid={login}' }, 'LDAP_SEARCH_FILTER'],
       [{ LDAP_SEARCH_FILTER: '(&(uid={login})' }, 'LDAP_SEARCH_FILTER'],
+      // Kustvakt's placeholders: ${login}, and the password compared in the filter.
+      [{ LDAP_SEARCH_FILTER: '(uid=${login})' }, 'LDAP_SEARCH_FILTER'],
+      [{ LDAP_SEARCH_FILTER: '(&(uid={login})(userPassword=${password}))' }, 'LDAP_SEARCH_FILTER'],
       [{ LDAP_USERNAME_ATTRIBUTE: 'u id' }, 'LDAP_USERNAME_ATTRIBUTE'],
       [{ LDAP_TIMEOUT: '5' }, 'LDAP_TIMEOUT'],
       [{ LDAP_POOL_SIZE: '0' }, 'LDAP_POOL_SIZE'],

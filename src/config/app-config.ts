@@ -412,6 +412,14 @@ function parseLdap(value: (name: string, fallback: string) => string): LdapConfi
     throw new ConfigError('LDAP_BIND_PASSWORD_FILE', `"${passwordFile}" is empty`);
   }
   const searchFilter = value('LDAP_SEARCH_FILTER', '(uid={login})');
+  if (searchFilter.includes('${')) {
+    // A filter copied from Kustvakt's ldap.conf: its ${login} is {login} here, and its
+    // (userPassword=${password}) has no place, since the password is checked by a bind.
+    throw new ConfigError(
+      'LDAP_SEARCH_FILTER',
+      'write {login}, not ${login}, and leave the password out of the filter: tokenvakt checks it by binding as the entry found',
+    );
+  }
   if (!searchFilter.includes('{login}') || !isLdapFilter(searchFilter.replaceAll('{login}', 'x'))) {
     throw new ConfigError(
       'LDAP_SEARCH_FILTER',
