@@ -76,7 +76,9 @@ async function main(): Promise<void> {
   }
   await app.listen(config.port, config.host);
   logger.log(
-    `listening on http://${config.host}:${config.port}; database ${describeDatabase(config)}; issuer ${config.issuer}`,
+    `listening on http://${config.host}:${config.port}; database ${describeDatabase(config)}${
+      config.ldap ? `; users in LDAP at ${config.ldap.urls.join(' ')}` : ''
+    }; issuer ${config.issuer}`,
     'tokenvakt',
   );
 

@@ -1,11 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { OAuthError } from '../common/oauth-error';
 import type { Caller } from '../throttling/caller';
 import { FailureThrottle } from '../throttling/failure-throttle.service';
 import { BEARER_IDENTITY } from '../throttling/throttle.guard';
 import { TokenRepository } from '../tokens/token.repository';
 import type { User } from '../users/user.entity';
-import { isValidUsername, UsersService } from '../users/users.service';
+import { USER_STORE, type UserStore } from '../users/user-store';
+import { isValidUsername } from '../users/users.service';
 import type { AuthenticatedUser } from './authenticated-user';
 import { decodeBasicCredentials, parseAuthorizationHeader } from './basic-credentials';
 import { digestSecret, SECRET_PREFIX } from './secrets';
@@ -21,19 +22,20 @@ const DEAD_BEARER = 'The access token is unknown, expired or revoked.';
 export class UserAuthService {
   constructor(
     private readonly tokens: TokenRepository,
-    private readonly users: UsersService,
+    @Inject(USER_STORE) private readonly store: UserStore,
     private readonly throttle: FailureThrottle,
   ) {}
 
   /**
-   * Checks a user's password (Basic here, and the password grant): a name that cannot be a
-   * username is refused before any lookup or hashing; otherwise the failure is reserved with
-   * the throttle before the check (429 past the limit). The user, or null when wrong.
+   * Checks a user's password (Basic here, and the password grant) with the configured user
+   * store, local or LDAP: a name that cannot be a username is refused before any lookup,
+   * hashing or directory search; otherwise the failure is reserved with the throttle before
+   * the check (429 past the limit). The user, or null when wrong.
    */
   checkPassword(caller: Caller, username: string, password: string): Promise<User | null> {
     if (!isValidUsername(username)) return Promise.resolve(null);
     return this.throttle.attempt(caller, username, () =>
-      this.users.verifyCredentials(username, password, caller),
+      this.store.verify(username, password, caller),
     );
   }
 

@@ -3,10 +3,23 @@ import { DataSource } from 'typeorm';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Client } from '../clients/client.entity';
 import { CLIENT_FLAGS, ClientsService, type ClientFlag } from '../clients/clients.service';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { TOKEN_TYPES, type TokenType } from '../tokens/token.entity';
 import { TokenPurgeService } from '../tokens/token-purge.service';
 import { TokenService, toTokenListEntry, type TokenListEntry } from '../tokens/token.service';
 import { UsersService } from '../users/users.service';
+
+/**
+ * With USER_STORE=ldap the directory owns the users (README: Users in LDAP): adding, removing
+ * and changing them happens there, before anything is asked or read.
+ */
+function refuseWithDirectory(app: INestApplicationContext): void {
+  if (app.get<AppConfig>(APP_CONFIG).userStore === 'ldap') {
+    throw new Error(
+      'users live in the LDAP directory (USER_STORE=ldap): add, remove and change them there',
+    );
+  }
+}
 
 /** A mistake in how the command was called: printed with the help, exit code 2. */
 export class UsageError extends Error {
@@ -43,6 +56,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     usage: '<username> [--password <pw>]',
     summary: 'create a user; without --password, prompt for it (or read one line from a pipe)',
     run: async (app, args, password) => {
+      refuseWithDirectory(app);
       const { values, positionals } = parse(args, 'users', { password: { type: 'string' } });
       const username = single(positionals, 'a username', 'users');
       await app.get(UsersService).create(username, values.password ?? (await password()));
@@ -65,6 +79,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     usage: '<username> [--password <pw>] [--keep-tokens]',
     summary: "set a user's password; revokes all their tokens unless --keep-tokens",
     run: async (app, args, password) => {
+      refuseWithDirectory(app);
       const { values, positionals } = parse(args, 'users', {
         password: { type: 'string' },
         'keep-tokens': { type: 'boolean', default: false },
@@ -80,6 +95,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     usage: '<username>',
     summary: 'delete a user: their codes are deleted and their tokens revoked',
     run: async (app, args) => {
+      refuseWithDirectory(app);
       const username = single(parse(args, 'users', {}).positionals, 'a username', 'users');
       if (!(await app.get(UsersService).remove(username))) {
         throw new Error(`No user "${username}".`);

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
   ConfigError,
@@ -208,5 +211,103 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ METRICS_TOKEN: 'short' }), /METRICS_TOKEN/);
     assert.equal(loadConfig({ DOCS_ENABLED: 'false' }).docsEnabled, false);
     assert.throws(() => loadConfig({ DOCS_ENABLED: 'no' }), /DOCS_ENABLED/);
+  });
+});
+
+describe('USER_STORE and the LDAP settings (README: Users in LDAP)', () => {
+  const folder = mkdtempSync(join(tmpdir(), 'tokenvakt-ldap-config-'));
+  const file = (name: string, content: string): string => {
+    writeFileSync(join(folder, name), content);
+    return join(folder, name);
+  };
+  const ldap = {
+    USER_STORE: 'ldap',
+    LDAP_URL: 'ldap://ldap1.example.org, ldap://[::1]:1389',
+    LDAP_BIND_DN: 'cn=tokenvakt,dc=example,dc=org',
+    LDAP_BIND_PASSWORD: 'service-pw',
+    LDAP_SEARCH_BASE: 'ou=people,dc=example,dc=org',
+  };
+
+  it('is local by default, and reads nothing of LDAP then', () => {
+    const config = loadConfig({ LDAP_URL: 'not a url' });
+    assert.equal(config.userStore, 'local');
+    assert.equal(config.ldap, undefined);
+    assert.throws(() => loadConfig({ USER_STORE: 'LDAP' }), /USER_STORE: expected local or ldap/);
+  });
+
+  it('has the documented defaults with USER_STORE=ldap', () => {
+    const config = loadConfig(ldap);
+    assert.equal(config.userStore, 'ldap');
+    assert.deepEqual(config.ldap, {
+      urls: ['ldap://ldap1.example.org', 'ldap://[::1]:1389'],
+      startTls: false,
+      ca: undefined,
+      bindDn: 'cn=tokenvakt,dc=example,dc=org',
+      bindPassword: 'service-pw',
+      searchBase: 'ou=people,dc=example,dc=org',
+      searchFilter: '(uid={login})',
+      usernameAttribute: 'uid',
+      timeout: 5,
+      poolSize: 4,
+    });
+  });
+
+  it('reads the CA and the bind password from files, without the last line break', () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const config = loadConfig({
+      ...ldap,
+      LDAP_URL: 'ldap://a.example.org ldap://b.example.org:389',
+      LDAP_START_TLS: 'true',
+      LDAP_CA_FILE: file('ca.pem', pem),
+      LDAP_BIND_PASSWORD: '',
+      LDAP_BIND_PASSWORD_FILE: file('password', 'pass word\n'),
+      LDAP_SEARCH_FILTER: '(&(|(uid={login})(mail={login}))(notBlocked=1))',
+      LDAP_USERNAME_ATTRIBUTE: 'sAMAccountName',
+      LDAP_TIMEOUT: '2s',
+      LDAP_POOL_SIZE: '8',
+    }).ldap;
+    assert.deepEqual(config?.urls, ['ldap://a.example.org', 'ldap://b.example.org:389']);
+    assert.equal(config?.startTls, true);
+    assert.equal(config?.ca, pem);
+    assert.equal(config?.bindPassword, 'pass word');
+    assert.equal(config?.usernameAttribute, 'sAMAccountName');
+    assert.equal(config?.timeout, 2);
+    assert.equal(config?.poolSize, 8);
+  });
+
+  it('stops with one line naming the variable that is missing or malformed', () => {
+    const cases: Array<[Record<string, string>, string]> = [
+      [{ LDAP_URL: '' }, 'LDAP_URL'],
+      [{ LDAP_URL: 'http://ldap.example.org' }, 'LDAP_URL'],
+      [{ LDAP_URL: 'ldap://ldap.example.org/dc=example?uid' }, 'LDAP_URL'],
+      [{ LDAP_URL: 'ldaps://a.example.org', LDAP_START_TLS: 'true' }, 'LDAP_START_TLS'],
+      [{ LDAP_START_TLS: 'yes' }, 'LDAP_START_TLS'],
+      [{ LDAP_CA_FILE: join(folder, 'missing.pem') }, 'LDAP_CA_FILE'],
+      [{ LDAP_CA_FILE: file('not-pem', 'hello') }, 'LDAP_CA_FILE'],
+      [{ LDAP_BIND_DN: '' }, 'LDAP_BIND_DN'],
+      [{ LDAP_BIND_PASSWORD: '' }, 'LDAP_BIND_PASSWORD'],
+      [{ LDAP_BIND_PASSWORD_FILE: file('pw2', 'x') }, 'LDAP_BIND_PASSWORD'],
+      [
+        { LDAP_BIND_PASSWORD: '', LDAP_BIND_PASSWORD_FILE: file('empty', '\n') },
+        'LDAP_BIND_PASSWORD_FILE',
+      ],
+      [{ LDAP_SEARCH_BASE: ' ' }, 'LDAP_SEARCH_BASE'],
+      [{ LDAP_SEARCH_FILTER: '(uid=alice)' }, 'LDAP_SEARCH_FILTER'],
+      [{ LDAP_SEARCH_FILTER: 'uid={login}' }, 'LDAP_SEARCH_FILTER'],
+      [{ LDAP_SEARCH_FILTER: '(&(uid={login})' }, 'LDAP_SEARCH_FILTER'],
+      // Kustvakt's placeholders: ${login}, and the password compared in the filter.
+      [{ LDAP_SEARCH_FILTER: '(uid=${login})' }, 'LDAP_SEARCH_FILTER'],
+      [{ LDAP_SEARCH_FILTER: '(&(uid={login})(userPassword=${password}))' }, 'LDAP_SEARCH_FILTER'],
+      [{ LDAP_USERNAME_ATTRIBUTE: 'u id' }, 'LDAP_USERNAME_ATTRIBUTE'],
+      [{ LDAP_TIMEOUT: '5' }, 'LDAP_TIMEOUT'],
+      [{ LDAP_POOL_SIZE: '0' }, 'LDAP_POOL_SIZE'],
+    ];
+    for (const [change, variable] of cases) {
+      assert.throws(
+        () => loadConfig({ ...ldap, ...change }),
+        (e: unknown) => e instanceof ConfigError && e.variable === variable,
+        JSON.stringify(change),
+      );
+    }
   });
 });

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
+import { FilterParser } from 'ldapts';
 
 /**
  * tokenvakt's configuration: read from the environment once at start-up, validated, and then
@@ -82,6 +84,31 @@ export interface AppConfig {
    * trustProxy); empty: none, the TCP peer is the client.
    */
   readonly trustProxy: readonly string[];
+  /** Where users and their passwords live: tokenvakt's own table, or an LDAP directory. */
+  readonly userStore: 'local' | 'ldap';
+  /** The directory, when `userStore` is `ldap` (README: Users in LDAP). */
+  readonly ldap: LdapConfig | undefined;
+}
+
+export interface LdapConfig {
+  /** `ldap://` or `ldaps://` servers (scheme, host, port), tried in this order. */
+  readonly urls: readonly string[];
+  /** Upgrade `ldap://` connections with StartTLS (RFC 4511 §4.14) before anything is sent. */
+  readonly startTls: boolean;
+  /** PEM certificates to trust instead of Node's bundled CAs (LDAP_CA_FILE's content). */
+  readonly ca: string | undefined;
+  /** The service account that searches for users. */
+  readonly bindDn: string;
+  readonly bindPassword: string;
+  readonly searchBase: string;
+  /** An RFC 4515 filter in which `{login}` stands for the escaped login. */
+  readonly searchFilter: string;
+  /** The attribute whose value is the username tokens are issued to. */
+  readonly usernameAttribute: string;
+  /** How long one step against a server may take (seconds). */
+  readonly timeout: number;
+  /** Service-bound connections kept open; as many checks run at once. */
+  readonly poolSize: number;
 }
 
 export class ConfigError extends Error {
@@ -362,6 +389,139 @@ function defaultPasswordCheckConcurrency(env: Environment): number {
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
+function parseUserStore(raw: string): 'local' | 'ldap' {
+  if (raw === 'local' || raw === 'ldap') return raw;
+  throw new ConfigError('USER_STORE', `expected local or ldap, got "${raw}"`);
+}
+
+/** LDAP_URL: one or more `ldap://host[:port]` or `ldaps://host[:port]`, comma- or space-separated. */
+function parseLdapUrls(raw: string): string[] {
+  const urls = raw.split(/[\s,]+/).filter((url) => url !== '');
+  if (urls.length === 0) throw new ConfigError('LDAP_URL', 'is required with USER_STORE=ldap');
+  return urls.map((text) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(text);
+    } catch {
+      url = undefined;
+    }
+    if (
+      !url ||
+      (url.protocol !== 'ldap:' && url.protocol !== 'ldaps:') ||
+      url.hostname === '' ||
+      !['', '/'].includes(url.pathname) ||
+      url.search !== '' ||
+      url.hash !== '' ||
+      url.username !== ''
+    ) {
+      throw new ConfigError(
+        'LDAP_URL',
+        `expected ldap://host[:port] or ldaps://host[:port], got "${text}"`,
+      );
+    }
+    return `${url.protocol}//${url.host}`;
+  });
+}
+
+/** The content of a file a setting names; a file that cannot be read stops start-up. */
+function readSettingFile(variable: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    const reason = error instanceof Error && 'code' in error ? String(error.code) : 'unreadable';
+    throw new ConfigError(variable, `cannot read "${path}" (${reason})`);
+  }
+}
+
+/** The LDAP settings (README: Users in LDAP), read only when USER_STORE=ldap. */
+function parseLdap(value: (name: string, fallback: string) => string): LdapConfig {
+  const required = (name: string, raw: string): string => {
+    if (raw.trim() === '') throw new ConfigError(name, 'is required with USER_STORE=ldap');
+    return raw;
+  };
+  const urls = parseLdapUrls(value('LDAP_URL', ''));
+  const startTls = parseBoolean('LDAP_START_TLS', value('LDAP_START_TLS', 'false'));
+  if (startTls && urls.some((url) => url.startsWith('ldaps:'))) {
+    throw new ConfigError(
+      'LDAP_START_TLS',
+      'StartTLS is for ldap:// URLs; ldaps:// connections are TLS from the start',
+    );
+  }
+  const caFile = value('LDAP_CA_FILE', '');
+  const ca = caFile === '' ? undefined : readSettingFile('LDAP_CA_FILE', caFile);
+  if (ca !== undefined && !ca.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new ConfigError('LDAP_CA_FILE', `"${caFile}" holds no PEM certificate`);
+  }
+  const passwordFile = value('LDAP_BIND_PASSWORD_FILE', '');
+  if (passwordFile !== '' && value('LDAP_BIND_PASSWORD', '') !== '') {
+    throw new ConfigError(
+      'LDAP_BIND_PASSWORD',
+      'give either LDAP_BIND_PASSWORD or LDAP_BIND_PASSWORD_FILE, not both',
+    );
+  }
+  // A file's last line break is not part of the password (`echo secret > file`).
+  const bindPassword =
+    passwordFile === ''
+      ? required('LDAP_BIND_PASSWORD', value('LDAP_BIND_PASSWORD', ''))
+      : readSettingFile('LDAP_BIND_PASSWORD_FILE', passwordFile).replace(/\r?\n$/, '');
+  if (bindPassword === '') {
+    // An empty password would make the service bind an unauthenticated one (RFC 4513 §5.1.2).
+    throw new ConfigError('LDAP_BIND_PASSWORD_FILE', `"${passwordFile}" is empty`);
+  }
+  const searchFilter = value('LDAP_SEARCH_FILTER', '(uid={login})');
+  if (searchFilter.includes('${')) {
+    // A filter copied from Kustvakt's ldap.conf: its ${login} is {login} here, and its
+    // (userPassword=${password}) has no place, since the password is checked by a bind.
+    throw new ConfigError(
+      'LDAP_SEARCH_FILTER',
+      'write {login}, not ${login}, and leave the password out of the filter: tokenvakt checks it by binding as the entry found',
+    );
+  }
+  if (!searchFilter.includes('{login}') || !isLdapFilter(searchFilter.replaceAll('{login}', 'x'))) {
+    throw new ConfigError(
+      'LDAP_SEARCH_FILTER',
+      `expected an LDAP filter in parentheses containing {login}, e.g. (uid={login}), got "${searchFilter}"`,
+    );
+  }
+  const usernameAttribute = value('LDAP_USERNAME_ATTRIBUTE', 'uid');
+  if (!/^(?:[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)+)$/.test(usernameAttribute)) {
+    throw new ConfigError(
+      'LDAP_USERNAME_ATTRIBUTE',
+      `expected an attribute name such as uid, got "${usernameAttribute}"`,
+    );
+  }
+  return {
+    urls,
+    startTls,
+    ca,
+    bindDn: required('LDAP_BIND_DN', value('LDAP_BIND_DN', '')),
+    bindPassword,
+    searchBase: required('LDAP_SEARCH_BASE', value('LDAP_SEARCH_BASE', '')),
+    searchFilter,
+    usernameAttribute,
+    timeout: parseDuration('LDAP_TIMEOUT', value('LDAP_TIMEOUT', '5s')),
+    poolSize: parseInteger('LDAP_POOL_SIZE', value('LDAP_POOL_SIZE', '4'), 1, 256),
+  };
+}
+
+function isLdapFilter(filter: string): boolean {
+  // One parenthesised filter (in a filter's string form every parenthesis is structure; a
+  // value escapes its own, RFC 4515 §3), which ldapts can parse.
+  let depth = 0;
+  for (let index = 0; index < filter.length; index++) {
+    if (filter[index] === '(') depth += 1;
+    if (filter[index] === ')') depth -= 1;
+    if (depth < 0 || (depth === 0 && index < filter.length - 1)) return false;
+  }
+  if (depth !== 0 || !filter.startsWith('(')) return false;
+  try {
+    FilterParser.parseString(filter);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Builds the configuration from environment variables; throws ConfigError on the first bad one. */
 export function loadConfig(env: Environment): AppConfig {
   const value = (name: string, fallback: string): string => {
@@ -370,6 +530,7 @@ export function loadConfig(env: Environment): AppConfig {
   };
   const host = parseHost(value('HOST', '127.0.0.1'));
   const port = parsePort(value('PORT', '8089'));
+  const userStore = parseUserStore(value('USER_STORE', 'local'));
   if (isWildcard(host) && !env.ISSUER) {
     // The metadata and every `iss` would name http://0.0.0.0:8089, which no client can reach.
     throw new ConfigError(
@@ -443,6 +604,8 @@ export function loadConfig(env: Environment): AppConfig {
       100_000,
     ),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    userStore,
+    ldap: userStore === 'ldap' ? parseLdap(value) : undefined,
   };
 }
 

@@ -11,9 +11,12 @@ export class User {
   @Column({ type: 'varchar', length: 100 })
   username!: string;
 
-  /** scrypt digest in PHC-like form: `scrypt$N$r$p$salt$hash` (never the password). */
-  @Column({ name: 'password_hash', type: 'varchar', length: 255 })
-  passwordHash!: string;
+  /**
+   * scrypt digest in PHC-like form: `scrypt$N$r$p$salt$hash` (never the password); null for a
+   * user of the directory (USER_STORE=ldap), whose password only the directory checks.
+   */
+  @Column({ name: 'password_hash', type: 'varchar', length: 255, nullable: true })
+  passwordHash!: string | null;
 
   @Column(dateTimeColumn('created_at'))
   createdAt!: Date;

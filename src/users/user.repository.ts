@@ -28,6 +28,24 @@ export class UserRepository {
     await this.users.insert(user);
   }
 
+  /**
+   * The row of a directory user, made at their first login (no password hash). Two first
+   * logins racing are settled by the unique index: one insert wins, the other is ignored
+   * (INSERT IGNORE / INSERT OR IGNORE; the name passed the username rule, so a duplicate is
+   * all there is to ignore), and both read the winner's row.
+   */
+  async findOrInsertWithoutPassword(username: string): Promise<User> {
+    const existing = await this.findByUsername(username);
+    if (existing) return existing;
+    await this.users
+      .createQueryBuilder()
+      .insert()
+      .values({ username, passwordHash: null, createdAt: new Date() })
+      .orIgnore()
+      .execute();
+    return this.users.findOneByOrFail({ username });
+  }
+
   async delete(id: number, manager: EntityManager): Promise<boolean> {
     const result = await manager.getRepository(User).delete({ id });
     return (result.affected ?? 0) > 0;

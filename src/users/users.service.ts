@@ -1,19 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AuthorizationCodeRepository } from '../authorization/authorization-code.repository';
 import { OAuthError } from '../common/oauth-error';
-import type { Caller } from '../throttling/caller';
 import { transactionRetryingLockConflicts } from '../database/lock-conflicts';
 import { TokenRepository } from '../tokens/token.repository';
-import { PasswordCheckQueue } from './password-check-queue';
-import { hashPassword, verifyPassword } from './password-hasher';
+import { hashPassword } from './password-hasher';
 import type { User } from './user.entity';
 import { UserRepository } from './user.repository';
 
 /** Usernames become token subjects and Basic credentials, so no ':' or white space. */
 const USERNAME_PATTERN = /^[\p{L}\p{N}._@+-]{1,100}$/u;
-const MAX_PASSWORD_LENGTH = 1024;
+export const MAX_PASSWORD_LENGTH = 1024;
 
 /**
  * Whether a name can be a username at all. Checked before any lookup: MySQL/MariaDB compare
@@ -32,13 +29,9 @@ function assertAcceptablePassword(password: string): void {
 
 @Injectable()
 export class UsersService {
-  /** Checked against when a username is unknown, so timing does not reveal which exist. */
-  private dummyHash?: Promise<string>;
-
   constructor(
     private readonly users: UserRepository,
     private readonly tokens: TokenRepository,
-    private readonly checks: PasswordCheckQueue,
     private readonly codes: AuthorizationCodeRepository,
     private readonly dataSource: DataSource,
   ) {}
@@ -98,25 +91,5 @@ export class UsersService {
   async findId(username: string): Promise<number | null> {
     if (!isValidUsername(username)) return null;
     return (await this.users.findByUsername(username))?.id ?? null;
-  }
-
-  /**
-   * The user, when the username exists and the password is its password; otherwise null. A
-   * name that cannot be a username, or an overlong password, is refused before any lookup or
-   * hashing. The hashing waits its turn in the PasswordCheckQueue (503 when it is full).
-   */
-  async verifyCredentials(
-    username: string,
-    password: string,
-    caller: Caller,
-  ): Promise<User | null> {
-    if (!isValidUsername(username) || password.length > MAX_PASSWORD_LENGTH) return null;
-    const user = await this.users.findByUsername(username);
-    // An unknown user costs the same check as a known one, so timing does not tell them apart.
-    const hash = user
-      ? user.passwordHash
-      : await (this.dummyHash ??= hashPassword(randomBytes(16).toString('hex')));
-    const matches = await this.checks.run(caller, () => verifyPassword(password, hash));
-    return user && matches ? user : null;
   }
 }

@@ -5,6 +5,7 @@ import { TokenFamilyLiveIndex1796192287481 } from './1796192287481-TokenFamilyLi
 import { UserIds1796192293567 } from './1796192293567-UserIds';
 import { ClientNameSource1796196230487 } from './1796196230487-ClientNameSource';
 import { CodeRevealToClient1796196270292 } from './1796196270292-CodeRevealToClient';
+import { DirectoryUsers1796197502609 } from './1796197502609-DirectoryUsers';
 
 /** Every migration of the mysql schema, oldest first. */
 export const MYSQL_MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MYSQL_MIGRATIONS = [
   UserIds1796192293567,
   ClientNameSource1796196230487,
   CodeRevealToClient1796196270292,
+  DirectoryUsers1796197502609,
 ];

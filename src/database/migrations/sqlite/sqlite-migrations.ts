@@ -5,6 +5,7 @@ import { TokenFamilyLiveIndex1796192285089 } from './1796192285089-TokenFamilyLi
 import { UserIds1796192293000 } from './1796192293000-UserIds';
 import { ClientNameSource1796196216709 } from './1796196216709-ClientNameSource';
 import { CodeRevealToClient1796196268730 } from './1796196268730-CodeRevealToClient';
+import { DirectoryUsers1796197496622 } from './1796197496622-DirectoryUsers';
 
 /** Every migration of the sqlite schema, oldest first. */
 export const SQLITE_MIGRATIONS = [
@@ -15,4 +16,5 @@ export const SQLITE_MIGRATIONS = [
   UserIds1796192293000,
   ClientNameSource1796196216709,
   CodeRevealToClient1796196268730,
+  DirectoryUsers1796197496622,
 ];
