@@ -308,6 +308,38 @@ describe('the operator CLI: help, users, clients and tokens (README: Command lin
       assert.equal(missing.code, 2);
     });
 
+    it("tokens revoke ends a user's tokens, all of them or one client's", async () => {
+      await cli(['users', 'add', 'hana', '--password', 'hana-pw']);
+      const first = await passwordGrant(superClient, 'hana', 'hana-pw');
+      assert.equal(first.status, 200);
+      const other = (await cli([
+        'clients',
+        'add',
+        '--name',
+        'Dashboard',
+        '--type',
+        'confidential',
+        '--super',
+      ])) as {
+        client_id: string;
+        client_secret: string;
+      };
+      assert.equal((await passwordGrant(other, 'hana', 'hana-pw')).status, 200);
+      assert.deepEqual(await cli(['tokens', 'revoke', 'hana', '--client', other.client_id]), {
+        username: 'hana',
+        tokens_revoked: 2,
+      });
+      const left = (await cli(['tokens', 'list', 'hana'])) as Array<{ client_id: string }>;
+      assert.ok(left.length > 0 && left.every((e) => e.client_id === superClient.client_id));
+      assert.deepEqual(await cli(['tokens', 'revoke', 'hana']), {
+        username: 'hana',
+        tokens_revoked: left.length,
+      });
+      assert.deepEqual(await cli(['tokens', 'list', 'hana']), []);
+      const nobody = await runCli(['tokens', 'revoke', 'nobody'], env);
+      assert.equal(nobody.code, 1);
+    });
+
     it('clients remove deletes the client and revokes its tokens', async () => {
       const before = (await cli(['tokens', 'list', 'gina'])) as unknown[];
       assert.ok(before.length > 0);

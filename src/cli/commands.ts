@@ -176,6 +176,22 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     summary: "a user's live tokens, by handle, as the admin API lists them",
     run: (app, args) => listTokens(app, args),
   },
+  'tokens revoke': {
+    usage: '<username> [--client <client_id>]',
+    summary: "revoke a user's tokens (of one client with --client), local or directory user alike",
+    run: async (app, args) => {
+      const { values, positionals } = parse(args, 'tokens', { client: { type: 'string' } });
+      const username = single(positionals, 'a username', 'tokens');
+      const userId = await app.get(UsersService).findId(username);
+      if (userId === null) throw new Error(`No user "${username}".`);
+      const tokens = app.get(TokenService);
+      const revoked =
+        values.client === undefined
+          ? await tokens.revokeForUser(userId)
+          : await tokens.revokeForUserAndClient(userId, values.client);
+      return { username, tokens_revoked: revoked };
+    },
+  },
   'tokens purge': {
     usage: '',
     summary: 'delete expired and revoked tokens and expired codes',
