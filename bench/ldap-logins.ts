@@ -15,75 +15,26 @@
  * LDAP_POOL_SIZE (tokenvakt's default, 4).
  */
 import autocannon from 'autocannon';
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from '../test/support/processes';
+import { availableParallelism, cpus } from 'node:os';
 import { PEOPLE_IN_DIRECTORY, slapdMissing, TestDirectory } from '../test/support/slapd';
 import { envInt } from './seed';
+import { type BenchServer, startSqliteTokenvakt } from './sqlite-server';
 
-const REPO_ROOT = resolve(__dirname, '../..');
-const MAIN_JS = join(REPO_ROOT, 'dist/main.js');
-const CLI_JS = join(REPO_ROOT, 'dist/cli/main.js');
 const { uid: USERNAME, password: PASSWORD } = PEOPLE_IN_DIRECTORY.alice;
 
 const log = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
 
-interface Server {
-  base: string;
-  superClient: { client_id: string; client_secret: string };
-  stop: () => Promise<void>;
-}
-
-/** tokenvakt on a fresh SQLite database in a folder of its own, once /health/ready is 200. */
-async function startTokenvakt(env: Record<string, string>): Promise<Server> {
-  const cwd = mkdtempSync(join(tmpdir(), 'bench-ldap-'));
-  const port = await freePort();
-  const fullEnv = {
-    PATH: process.env.PATH ?? '',
-    DATABASE_URL: 'sqlite:./data/tokenvakt.sqlite',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    LOG_LEVEL: 'warn',
-    PURGE_INTERVAL: '0',
-    // A password check reserves a failure until it ends (README: Throttling): with the
-    // throttle on, more concurrent logins of one user than its limit would be refused.
-    RATE_LIMIT_MAX_FAILURES: '0',
-    ...env,
-  };
-  if (env.USER_STORE !== 'ldap') {
-    execFileSync(process.execPath, [CLI_JS, 'users', 'add', USERNAME, '--password', PASSWORD], {
-      cwd,
-      env: fullEnv,
-      stdio: 'ignore',
-    });
-  }
-  const child = spawn(process.execPath, [MAIN_JS], { cwd, env: fullEnv, stdio: 'ignore' });
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${base}/health/ready`)).status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (i > 300 || child.exitCode !== null) throw new Error('tokenvakt did not start');
-    await sleep(100);
-  }
-  return {
-    base,
-    superClient: JSON.parse(readFileSync(join(cwd, 'data/super_client.json'), 'utf8')) as {
-      client_id: string;
-      client_secret: string;
+/** tokenvakt for one store; alice is made with the CLI for the local store. */
+function startTokenvakt(env: Record<string, string>): Promise<BenchServer> {
+  return startSqliteTokenvakt(
+    {
+      // A password check reserves a failure until it ends (README: Throttling): with the
+      // throttle on, more concurrent logins of one user than its limit would be refused.
+      RATE_LIMIT_MAX_FAILURES: '0',
+      ...env,
     },
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-      rmSync(cwd, { recursive: true, force: true });
-    },
-  };
+    env.USER_STORE === 'ldap' ? undefined : { username: USERNAME, password: PASSWORD },
+  );
 }
 
 interface Figures {
@@ -94,7 +45,7 @@ interface Figures {
   other: number;
 }
 
-async function logins(server: Server, seconds: number, connections: number): Promise<Figures> {
+async function logins(server: BenchServer, seconds: number, connections: number): Promise<Figures> {
   const { client_id, client_secret } = server.superClient;
   const result = await autocannon({
     url: server.base,

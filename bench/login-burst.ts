@@ -18,36 +18,16 @@
  *   BURST_TRIALS     bursts                                                100
  *   BURST_DURATION   seconds of flood                                      10
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { availableParallelism, cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { envInt } from './seed';
-
-const REPO_ROOT = resolve(__dirname, '../..');
-const MAIN_JS = join(REPO_ROOT, 'dist/main.js');
-const CLI_JS = join(REPO_ROOT, 'dist/cli/main.js');
+import { type BenchServer, startSqliteTokenvakt } from './sqlite-server';
 const FLOOD_SOURCE = '127.0.0.1';
 const USER_SOURCE = '127.0.0.2';
 
 const log = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? done(address.port) : fail(new Error('no port')),
-      );
-    });
-  });
-}
 
 interface Answer {
   status: number;
@@ -92,62 +72,14 @@ function tally(answers: readonly Answer[]): string {
     .join(', ');
 }
 
-async function startServer(
-  env: Record<string, string>,
-): Promise<{ base: string; cwd: string; stop: () => Promise<void> }> {
-  const cwd = mkdtempSync(join(tmpdir(), 'bench-login-'));
-  const port = await freePort();
-  const fullEnv = {
-    PATH: process.env.PATH ?? '',
-    DATABASE_URL: 'sqlite:./data/tokenvakt.sqlite',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    LOG_LEVEL: 'warn',
-    PURGE_INTERVAL: '0',
-    ...env,
-  };
-  execFileSync(process.execPath, [CLI_JS, 'users', 'add', 'alice', '--password', 'alice-pw'], {
-    cwd,
-    env: fullEnv,
-    stdio: 'ignore',
-  });
-  const child: ChildProcess = spawn(process.execPath, [MAIN_JS], {
-    cwd,
-    env: fullEnv,
-    stdio: 'ignore',
-  });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${base}/health/ready`)).status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (i > 300 || child.exitCode !== null) throw new Error('tokenvakt did not start');
-    await sleep(100);
-  }
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  return {
-    base,
-    cwd,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-      rmSync(cwd, { recursive: true, force: true });
-    },
-  };
-}
-
 interface Setup {
-  server: { base: string; cwd: string; stop: () => Promise<void> };
+  server: BenchServer;
   login: () => Promise<Answer>;
 }
 
 async function setUp(env: Record<string, string>): Promise<Setup> {
-  const server = await startServer(env);
-  const superClient = JSON.parse(
-    readFileSync(join(server.cwd, 'data/super_client.json'), 'utf8'),
-  ) as { client_id: string; client_secret: string };
+  const server = await startSqliteTokenvakt(env, { username: 'alice', password: 'alice-pw' });
+  const { superClient } = server;
   const userAgent = new Agent({ keepAlive: true, maxSockets: 1, localAddress: USER_SOURCE });
   const body = new URLSearchParams({
     grant_type: 'password',
