@@ -19,6 +19,7 @@ import {
   credentialsLines,
   freePort,
   MAIN_JS,
+  otherUserWhenRoot,
   runCli,
   runNode,
   startServer,
@@ -393,8 +394,7 @@ describe("the first super client's credentials, one file per database", () => {
   it('a data folder it cannot write to stops start-up with one line and leaves no super client behind; the next start creates one', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'tokenvakt-readonly-'));
     const database = await freshDatabase(cwd, 'readonly');
-    // Root writes through any mode: run the server as nobody then.
-    const runAs = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
+    const runAs = otherUserWhenRoot();
     chmodSync(cwd, 0o755);
     mkdirSync(join(cwd, 'db'), { recursive: true });
     if (runAs) chownSync(join(cwd, 'db'), runAs.uid, runAs.gid);

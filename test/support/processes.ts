@@ -1,7 +1,8 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export const REPO_ROOT = resolve(__dirname, '../../..');
 export const MAIN_JS = resolve(REPO_ROOT, 'dist/main.js');
@@ -17,6 +18,30 @@ export interface ProcessResult {
 export interface RunAs {
   uid: number;
   gid: number;
+  /** A node binary that user can execute (process.execPath may sit under root's 0700 home). */
+  node: string;
+}
+
+/**
+ * When the tests run as root, which writes through any file mode, the user `nobody` to run a
+ * server as, so that a folder's mode means something; otherwise undefined (run as ourselves).
+ * CI installs Node.js under root's home, which nobody cannot enter: then a copy of the binary
+ * in a temporary folder is used. The repository itself must be readable by nobody.
+ */
+export function otherUserWhenRoot(): RunAs | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const user = { uid: 65534, gid: 65534 };
+  const canRun = (node: string) =>
+    spawnSync(node, ['-e', `require('fs').accessSync(${JSON.stringify(MAIN_JS)})`], user).status ===
+    0;
+  if (canRun(process.execPath)) return { ...user, node: process.execPath };
+  const folder = mkdtempSync(join(tmpdir(), 'tokenvakt-node-'));
+  chmodSync(folder, 0o755);
+  const node = join(folder, 'node');
+  copyFileSync(process.execPath, node);
+  chmodSync(node, 0o755);
+  if (!canRun(node)) throw new Error(`user nobody cannot read ${MAIN_JS}`);
+  return { ...user, node };
 }
 
 /** Runs a compiled entry point to completion (bounded by `timeoutMs`). */
@@ -32,13 +57,14 @@ export function runNode(
   } = {},
 ): Promise<ProcessResult> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [script, ...args], {
+    const { node = process.execPath, ...user } = options.runAs ?? {};
+    const child = spawn(node, [script, ...args], {
       // A neutral working directory, so a developer's .env in the repository cannot leak in.
       cwd: options.cwd ?? tmpdir(),
       env: { PATH: process.env.PATH ?? '', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
       timeout: options.timeoutMs ?? 30_000,
-      ...options.runAs,
+      ...user,
     });
     let stdout = '';
     let stderr = '';
@@ -87,10 +113,11 @@ export async function startServer(
   env: Record<string, string>,
   runAs?: RunAs,
 ): Promise<RunningServer> {
-  const child = spawn(process.execPath, [MAIN_JS], {
+  const { node = process.execPath, ...user } = runAs ?? {};
+  const child = spawn(node, [MAIN_JS], {
     cwd,
     env: { PATH: process.env.PATH ?? '', ...env },
-    ...runAs,
+    ...user,
   });
   let stdout = '';
   let stderr = '';
