@@ -470,6 +470,45 @@ describe('races: the failure throttle and the password-check queue under concurr
     });
   });
 
+  describe('many right passwords at once', () => {
+    let t: TestApp;
+    let base: string;
+    let superClient: TestClient;
+
+    before(async () => {
+      t = await startTestApp({ RATE_LIMIT_MAX_FAILURES: String(MAX_FAILURES) });
+      base = await listen(t);
+      superClient = await createSuperClient(t);
+    });
+    after(() => t.close());
+
+    it('throttles nobody for their own concurrency: 15 token lists at once with the right password all answer 200', async () => {
+      const user = await createUser(t);
+      const list = () =>
+        send(base, {
+          method: 'POST',
+          path: '/oauth2/token/list',
+          headers: {
+            Authorization: basicAuth(user.username, user.password),
+            'Content-Type': 'application/x-www-form-urlencoded',
+          },
+          body: new URLSearchParams({
+            super_client_id: superClient.client_id,
+            super_client_secret: superClient.client_secret ?? '',
+            token_type: 'access_token',
+          }).toString(),
+        });
+      // More checks running at once than failures allowed: the ones past the limit wait for
+      // running ones to succeed rather than being refused.
+      const answers = await Promise.all(Array.from({ length: MAX_FAILURES + 5 }, list));
+      assert.deepEqual(
+        answers.map((a) => a.status),
+        answers.map(() => 200),
+        statusTally(answers),
+      );
+    });
+  });
+
   describe('a burst of 400 logins from one source', () => {
     let t: TestApp;
     let base: string;

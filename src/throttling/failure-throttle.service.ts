@@ -44,18 +44,17 @@ export class FailureThrottle implements OnApplicationShutdown {
   /** Throws 429 when the source, or the source for one of these identities, is blocked. */
   async assertNotBlocked(source: string, identities: readonly string[]): Promise<void> {
     if (!this.enabled) return;
+    const keys = [sourceKey(source), ...identities.map((id) => identityKey(source, id))];
     let counts: FailureCount[];
     try {
-      counts = await this.store.read([
-        sourceKey(source),
-        ...identities.map((id) => identityKey(source, id)),
-      ]);
+      counts = await this.store.read([...keys, ...keys.map(pendingKey)]);
     } catch {
       // The shared store is down: fail open (the store logs the outage) rather than refuse
       // every login. Authentication itself is unaffected.
       return;
     }
-    this.refuseIfOver(counts, 0);
+    // Checks still running are not failures (yet): only what has failed blocks.
+    this.refuseIfOver(failedOnly(counts, keys.length), 0);
   }
 
   /**
@@ -63,6 +62,12 @@ export class FailureThrottle implements OnApplicationShutdown {
    * before `check` starts; a result (not null) gives it back. A check that throws gives it
    * back too (it never compared anything: a full queue, a database outage), except when it was
    * abandoned. Past the limit, 429 before `check` runs.
+   *
+   * A reservation is also marked pending until its check ends. When the checks running now
+   * could, if all failed, take the count past the limit, a new check waits for them a moment
+   * (MAX_WAIT_FOR_RUNNING_CHECKS_MS) before it is refused: a super client sending many
+   * requests at once from one address is not throttled for its own concurrency, and still no
+   * more than the limit can fail.
    */
   async attempt<T>(
     caller: Caller,
@@ -71,27 +76,42 @@ export class FailureThrottle implements OnApplicationShutdown {
   ): Promise<T | null> {
     if (!this.enabled) return check();
     const keys = [sourceKey(caller.source), identityKey(caller.source, identity)];
-    let reserved: FailureCount[];
-    try {
-      reserved = await this.store.increment(keys, this.windowMs);
-    } catch {
-      return check(); // fail open, as in assertNotBlocked
-    }
-    try {
-      // Over the limit: this attempt would be failure number limit + 1.
-      this.refuseIfOver(reserved, 1);
-    } catch (refusal) {
-      await this.giveBack(keys);
-      throw refusal;
+    const pending = keys.map(pendingKey);
+    const all = [...keys, ...pending];
+    const waitUntil = Date.now() + MAX_WAIT_FOR_RUNNING_CHECKS_MS;
+    for (let pause = 2; ; pause = Math.min(pause * 2, 50)) {
+      let reserved: FailureCount[];
+      try {
+        reserved = await this.store.increment(all, this.windowMs);
+      } catch {
+        return check(); // fail open, as in assertNotBlocked
+      }
+      const counts = reserved.slice(0, keys.length);
+      try {
+        // What has failed already, without any running check (this one included).
+        this.refuseIfOver(failedOnly(reserved, keys.length), 0);
+        // Every running check a failure, this one too: does it still fit the limit?
+        if (!this.isOver(counts, 1)) break;
+        // Not for long: secret checks end in milliseconds, a password check in tens. Checks
+        // that outnumber the limit for longer are an attack, not a crowd: 429, never hashed.
+        if (Date.now() >= waitUntil) this.refuseIfOver(counts, 1);
+      } catch (refusal) {
+        await this.giveBack(all);
+        throw refusal;
+      }
+      await this.giveBack(all);
+      if (caller.abandoned()) throw new CheckAbandoned();
+      await sleep(pause + Math.random() * pause);
     }
     let result: T | null;
     try {
       result = await check();
     } catch (error) {
-      if (!(error instanceof CheckAbandoned)) await this.giveBack(keys);
+      // An abandoned check keeps its failure: a request that timed out is no free guess.
+      await this.giveBack(error instanceof CheckAbandoned ? pending : all);
       throw error;
     }
-    if (result !== null) await this.giveBack(keys);
+    await this.giveBack(result === null ? pending : all);
     return result;
   }
 
@@ -113,10 +133,7 @@ export class FailureThrottle implements OnApplicationShutdown {
    * how many of the counted are this request's own reservation.
    */
   private refuseIfOver(counts: readonly FailureCount[], pending: number): void {
-    const blocked = counts.filter(
-      (c, i) =>
-        c.count - pending >= (i === 0 ? this.maxFailures * SOURCE_LIMIT_FACTOR : this.maxFailures),
-    );
+    const blocked = this.over(counts, pending);
     if (blocked.length === 0) return;
     const retryAfter = Math.max(1, Math.ceil(Math.max(...blocked.map((c) => c.resetInMs)) / 1000));
     throw new OAuthError(
@@ -127,9 +144,43 @@ export class FailureThrottle implements OnApplicationShutdown {
     );
   }
 
+  private isOver(counts: readonly FailureCount[], pending: number): boolean {
+    return this.over(counts, pending).length > 0;
+  }
+
+  private over(counts: readonly FailureCount[], pending: number): FailureCount[] {
+    return counts.filter(
+      (c, i) =>
+        c.count - pending >= (i === 0 ? this.maxFailures * SOURCE_LIMIT_FACTOR : this.maxFailures),
+    );
+  }
+
   private async giveBack(keys: readonly string[]): Promise<void> {
     await this.store.decrement(keys).catch(() => undefined);
   }
+}
+
+/**
+ * How long a check waits at most for running checks of the same source or identity to end,
+ * when they could take the count past the limit if they all failed.
+ */
+const MAX_WAIT_FOR_RUNNING_CHECKS_MS = 2_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The counts of `keys.length` failure keys, each less its pending key's count (which follow
+ * them): what has failed, without the checks still running.
+ */
+function failedOnly(counts: readonly FailureCount[], keys: number): FailureCount[] {
+  return counts.slice(0, keys).map((c, i) => ({
+    count: Math.max(0, c.count - (counts[keys + i]?.count ?? 0)),
+    resetInMs: c.resetInMs,
+  }));
+}
+
+function pendingKey(key: string): string {
+  return `${key}|pending`;
 }
 
 function sourceKey(source: string): string {
