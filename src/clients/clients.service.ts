@@ -63,6 +63,11 @@ const CONFIDENTIAL_ONLY: Record<ClientFlag, string> = {
 /** `filter_by` of POST /oauth2/client/list (README: API at a glance). */
 export type ClientListFilter = 'owned_only' | 'authorized_only';
 export const CLIENT_LIST_FILTERS: readonly ClientListFilter[] = ['owned_only', 'authorized_only'];
+/**
+ * What a client list holds: one filter, or both lists one after the other (what Kustvakt's
+ * v1.1 path answers without `filter_by`, src/kustvakt/legacy-client-list.ts).
+ */
+export type ClientListSelection = ClientListFilter | 'authorized_and_owned';
 
 /**
  * A client as its users see it (README: Client registration and info): the public fields for
@@ -114,14 +119,22 @@ export class ClientsService {
     return client;
   }
 
-  /** Clients the user registered, or clients holding a live token of the user; never super. */
-  async listForUser(userId: number, filter: ClientListFilter): Promise<ClientInfo[]> {
-    const clients =
-      filter === 'owned_only'
-        ? await this.clients.findRegisteredBy(userId)
+  /**
+   * Clients the user registered, or clients holding a live token of the user, or the latter
+   * followed by the former; never super. Each client is listed once: where Kustvakt lists a
+   * client that is both authorized and owned twice, tokenvakt keeps its first place.
+   */
+  async listForUser(userId: number, selection: ClientListSelection): Promise<ClientInfo[]> {
+    const authorized =
+      selection === 'owned_only'
+        ? []
         : await this.clients.findNonSuperByIds(
             await this.tokens.findClientIdsWithLiveTokens(userId, new Date()),
           );
+    const owned =
+      selection === 'authorized_only' ? [] : await this.clients.findRegisteredBy(userId);
+    const listed = new Set(authorized.map((client) => client.id));
+    const clients = [...authorized, ...owned.filter((client) => !listed.has(client.id))];
     return clients.map((client) => this.describe(client, userId));
   }
 
