@@ -234,6 +234,11 @@ export class ClientsService {
     registration: ClientRegistration,
     registrant: Registrant | null,
   ): Promise<RegisteredClient> {
+    // Kustvakt takes 0 for "the default" (REFRESH_TOKEN_TTL), and its Java client always sends
+    // the field, for public clients too: 0 means the same as leaving it out.
+    if (registration.refreshTokenExpiry === 0) {
+      registration = { ...registration, refreshTokenExpiry: undefined };
+    }
     validateRegistration(registration);
     if (registration.type !== 'CONFIDENTIAL') {
       const flag = CLIENT_FLAGS.find((f) => registration[FLAG_PROPERTY[f]] === true);
@@ -321,13 +326,15 @@ function validateRegistration(r: ClientRegistration): void {
     if (r.type !== 'CONFIDENTIAL') {
       throw OAuthError.invalidRequest('refresh_token_expiry is only for confidential clients.');
     }
-    if (
-      !Number.isInteger(r.refreshTokenExpiry) ||
-      r.refreshTokenExpiry < 1 ||
-      r.refreshTokenExpiry > MAX_REFRESH_TOKEN_EXPIRY
-    ) {
+    if (!Number.isInteger(r.refreshTokenExpiry) || r.refreshTokenExpiry < 0) {
       throw OAuthError.invalidRequest(
-        `refresh_token_expiry must be 1 to ${MAX_REFRESH_TOKEN_EXPIRY} seconds.`,
+        `refresh_token_expiry must be 0 (the default) to ${MAX_REFRESH_TOKEN_EXPIRY} seconds.`,
+      );
+    }
+    if (r.refreshTokenExpiry > MAX_REFRESH_TOKEN_EXPIRY) {
+      // Kustvakt's words, which its clients may show.
+      throw OAuthError.invalidRequest(
+        `Maximum refresh token expiry is ${MAX_REFRESH_TOKEN_EXPIRY} seconds (1 year)`,
       );
     }
   }
