@@ -733,6 +733,51 @@ describe('client services (README: API at a glance)', () => {
     });
   });
 
+  describe('a wrong method on a client route (RFC 9110 §15.5.6)', () => {
+    it('answers DELETE /oauth2/client/deregister without an id with 405 and Allow: POST, as Kustvakt does', async () => {
+      for (const prefix of ['', '/api/v1.0', '/api/v1.1']) {
+        const res = await t
+          .http()
+          .delete(`${prefix}/oauth2/client/deregister`)
+          .set('Authorization', aliceAuth);
+        expectError(res, 405, 'invalid_request');
+        assert.equal(res.headers.allow, 'POST', prefix);
+      }
+    });
+
+    it('answers any other method on client/<one segment> with 405 and Allow: POST', async () => {
+      for (const path of ['list', 'register', 'reset', zeta.client_id]) {
+        for (const method of ['get', 'put', 'patch', 'delete'] as const) {
+          const res = await t.http()[method](`/api/v1.1/oauth2/client/${path}`);
+          expectError(res, 405, 'invalid_request');
+          assert.equal(res.headers.allow, 'POST', `${method} ${path}`);
+        }
+      }
+      const head = await t.http().head('/oauth2/client/list');
+      assert.equal(head.status, 405);
+      assert.equal(head.headers.allow, 'POST');
+    });
+
+    it('answers any method but DELETE on client/deregister/{client_id} with 405 and Allow: DELETE, changing nothing', async () => {
+      for (const method of ['get', 'post', 'put', 'patch'] as const) {
+        const http = t.http();
+        const res = await http[method](`/oauth2/client/deregister/${zeta.client_id}`).set(
+          'Authorization',
+          aliceAuth,
+        );
+        expectError(res, 405, 'invalid_request');
+        assert.equal(res.headers.allow, 'DELETE', method);
+      }
+      const info = await clientInfo(zeta.client_id, aliceAuth);
+      assert.equal(info.status, 200, info.text);
+    });
+
+    it('leaves unknown paths under client/ at 404', async () => {
+      expectError(await t.http().get('/oauth2/client/a/b/c'), 404, 'not_found');
+      expectError(await t.http().post('/oauth2/client/deregister/x/y'), 404, 'not_found');
+    });
+  });
+
   describe('DELETE /oauth2/client/deregister/{client_id}', () => {
     it('lets the registrant delete the client: tokens revoked and unlisted, codes deleted, secret dead', async () => {
       const doomed = await registerClient(aliceAuth, {

@@ -145,6 +145,12 @@ export class ClientsController {
     ...USER_AUTH_ERRORS,
     [403, 'access_denied', 'not the registrant'],
     [404, 'not_found', 'unknown client'],
+    [
+      405,
+      'invalid_request',
+      'no client_id (client/deregister is a POST path, Allow: POST), or another method on ' +
+        'deregister/{client_id} (Allow: DELETE)',
+    ],
   )
   async deregister(
     @CurrentUser() user: AuthenticatedUser,
