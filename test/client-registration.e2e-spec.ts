@@ -206,6 +206,7 @@ describe('POST /oauth2/client/register', () => {
       ],
       ['a javascript: url', valid({ url: 'javascript:alert(1)' })],
       ['refresh_token_expiry 31536001', valid({ refresh_token_expiry: 31_536_001 })],
+      ['a negative refresh_token_expiry', valid({ refresh_token_expiry: -1 })],
       [
         'refresh_token_expiry for a public client',
         valid({ type: 'PUBLIC', refresh_token_expiry: 3600 }),
@@ -243,6 +244,37 @@ describe('POST /oauth2/client/register', () => {
         assert.equal(column, null);
       });
     }
+
+    it('takes refresh_token_expiry 0 for the default, for either type, as Kustvakt and its Java client do', async () => {
+      for (const type of ['CONFIDENTIAL', 'PUBLIC']) {
+        const res = await register(valid({ name: `Zero ${type}`, type, refresh_token_expiry: 0 }));
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        assert.equal(
+          (await clientRow((res.body as Registered).client_id)).refreshTokenExpiry,
+          null,
+        );
+      }
+    });
+
+    it("says what is wrong with a missing name or description, and Kustvakt's words for a too long expiry", async () => {
+      for (const [body, description] of [
+        [valid({ name: undefined }), 'name is required: 3 to 255 characters.'],
+        [valid({ description: undefined }), 'description is required: 1 to 1000 characters.'],
+        [valid({ description: '' }), 'description is required: 1 to 1000 characters.'],
+        [
+          valid({ refresh_token_expiry: 31_536_001 }),
+          'Maximum refresh token expiry is 31536000 seconds (1 year)',
+        ],
+        [
+          valid({ refresh_token_expiry: -1 }),
+          'refresh_token_expiry must be 0 (the default) to 31536000 seconds.',
+        ],
+      ] as const) {
+        const res = await register(body);
+        assertError(res, 400, 'invalid_request');
+        assert.equal((res.body as { error_description: string }).error_description, description);
+      }
+    });
 
     it('accepts the bounds: a name of 3 and of 255 characters (also astral ones), refresh_token_expiry 31536000', async () => {
       for (const body of [

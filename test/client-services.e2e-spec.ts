@@ -436,6 +436,120 @@ describe('client services (README: API at a glance)', () => {
     });
   });
 
+  describe("POST /api/v1.x/oauth2/client/list without filter_by (Kustvakt's parameters)", () => {
+    /** A user with one authorized client (zeta), one owned client, and one that is both. */
+    let user: TestUser;
+    let auth: string;
+    let own: TestClient;
+    let ownAuthorized: TestClient;
+
+    before(async () => {
+      user = await createUser(t);
+      const session = await login(t, superClient, user);
+      auth = bearer(session.access_token);
+      own = await registerClient(auth, {
+        name: 'Kappa Own',
+        type: 'CONFIDENTIAL',
+        description: 'Owned only.',
+        redirect_uri: 'https://kappa.example/cb',
+      });
+      ownAuthorized = await registerClient(auth, {
+        name: 'Eta Own',
+        type: 'CONFIDENTIAL',
+        description: 'Owned and authorized.',
+        redirect_uri: 'https://eta.example/cb',
+      });
+      await authorizeAndExchange(t, { session, client: zeta });
+      await authorizeAndExchange(t, { session, client: ownAuthorized });
+    });
+
+    const ids = async (version: string, form: Form): Promise<string[]> => {
+      const res = await postForm(t, `/api/${version}/oauth2/client/list`, auth, {
+        ...superCredentials(),
+        ...form,
+      });
+      assert.equal(res.status, 200, res.text);
+      return (res.body as ClientInfo[]).map((c) => c.client_id);
+    };
+
+    it('v1.0 lists the owned clients without parameters, with filter_by empty, and for authorized_only=no (older Kalamar)', async () => {
+      const owned = [ownAuthorized.client_id, own.client_id];
+      assert.deepEqual(await ids('v1.0', {}), owned);
+      assert.deepEqual(await ids('v1.0', { filter_by: '' }), owned);
+      assert.deepEqual(await ids('v1.0', { authorized_only: 'no' }), owned);
+      assert.deepEqual(await ids('v1.0', { authorized_only: 'false', filter_by: '' }), owned);
+    });
+
+    it('v1.0 lists the authorized clients for authorized_only=true (any case), which wins over filter_by', async () => {
+      const authorized = [ownAuthorized.client_id, zeta.client_id];
+      assert.deepEqual(await ids('v1.0', { authorized_only: 'true' }), authorized);
+      assert.deepEqual(await ids('v1.0', { authorized_only: 'TRUE' }), authorized);
+      assert.deepEqual(
+        await ids('v1.0', { authorized_only: 'true', filter_by: 'owned_only' }),
+        authorized,
+      );
+    });
+
+    it('v1.1 lists the authorized clients, then the owned ones, each once; authorized_only is ignored', async () => {
+      const both = [ownAuthorized.client_id, zeta.client_id, own.client_id];
+      assert.deepEqual(await ids('v1.1', {}), both);
+      assert.deepEqual(await ids('v1.1', { filter_by: '' }), both);
+      assert.deepEqual(await ids('v1.1', { authorized_only: 'no' }), both);
+      assert.deepEqual(await ids('v1.1', { authorized_only: 'true' }), both);
+    });
+
+    it('filter_by decides on both versions', async () => {
+      for (const version of ['v1.0', 'v1.1']) {
+        assert.deepEqual(await ids(version, { filter_by: 'owned_only', authorized_only: 'no' }), [
+          ownAuthorized.client_id,
+          own.client_id,
+        ]);
+        assert.deepEqual(await ids(version, { filter_by: 'authorized_only' }), [
+          ownAuthorized.client_id,
+          zeta.client_id,
+        ]);
+        expectError(
+          await postForm(t, `/api/${version}/oauth2/client/list`, auth, {
+            ...superCredentials(),
+            filter_by: 'foo',
+          }),
+          400,
+          'invalid_request',
+        );
+      }
+    });
+
+    it('still authenticates the super client first', async () => {
+      const res = await postForm(t, '/api/v1.0/oauth2/client/list', auth, {
+        ...superCredentials(),
+        super_client_secret: 'wrong',
+        authorized_only: 'no',
+      });
+      expectError(res, 401, 'invalid_client');
+    });
+
+    it('keeps filter_by required on /oauth2/client/list, where authorized_only means nothing', async () => {
+      for (const form of [{}, { filter_by: '' }, { authorized_only: 'true' }]) {
+        expectError(
+          await postForm(t, '/oauth2/client/list', auth, { ...superCredentials(), ...form }),
+          400,
+          'invalid_request',
+        );
+      }
+    });
+
+    it('refuses an authorized_only longer than 16 characters with 400', async () => {
+      expectError(
+        await postForm(t, '/api/v1.0/oauth2/client/list', auth, {
+          ...superCredentials(),
+          authorized_only: 'x'.repeat(17),
+        }),
+        400,
+        'invalid_request',
+      );
+    });
+  });
+
   describe('POST /oauth2/client/list errors', () => {
     it('refuses a missing filter_by with 400 invalid_request', async () => {
       expectError(await clientList(aliceAuth, {}), 400, 'invalid_request');
@@ -616,6 +730,51 @@ describe('client services (README: API at a glance)', () => {
           200,
         );
       }
+    });
+  });
+
+  describe('a wrong method on a client route (RFC 9110 §15.5.6)', () => {
+    it('answers DELETE /oauth2/client/deregister without an id with 405 and Allow: POST, as Kustvakt does', async () => {
+      for (const prefix of ['', '/api/v1.0', '/api/v1.1']) {
+        const res = await t
+          .http()
+          .delete(`${prefix}/oauth2/client/deregister`)
+          .set('Authorization', aliceAuth);
+        expectError(res, 405, 'invalid_request');
+        assert.equal(res.headers.allow, 'POST', prefix);
+      }
+    });
+
+    it('answers any other method on client/<one segment> with 405 and Allow: POST', async () => {
+      for (const path of ['list', 'register', 'reset', zeta.client_id]) {
+        for (const method of ['get', 'put', 'patch', 'delete'] as const) {
+          const res = await t.http()[method](`/api/v1.1/oauth2/client/${path}`);
+          expectError(res, 405, 'invalid_request');
+          assert.equal(res.headers.allow, 'POST', `${method} ${path}`);
+        }
+      }
+      const head = await t.http().head('/oauth2/client/list');
+      assert.equal(head.status, 405);
+      assert.equal(head.headers.allow, 'POST');
+    });
+
+    it('answers any method but DELETE on client/deregister/{client_id} with 405 and Allow: DELETE, changing nothing', async () => {
+      for (const method of ['get', 'post', 'put', 'patch'] as const) {
+        const http = t.http();
+        const res = await http[method](`/oauth2/client/deregister/${zeta.client_id}`).set(
+          'Authorization',
+          aliceAuth,
+        );
+        expectError(res, 405, 'invalid_request');
+        assert.equal(res.headers.allow, 'DELETE', method);
+      }
+      const info = await clientInfo(zeta.client_id, aliceAuth);
+      assert.equal(info.status, 200, info.text);
+    });
+
+    it('leaves unknown paths under client/ at 404', async () => {
+      expectError(await t.http().get('/oauth2/client/a/b/c'), 404, 'not_found');
+      expectError(await t.http().post('/oauth2/client/deregister/x/y'), 404, 'not_found');
     });
   });
 

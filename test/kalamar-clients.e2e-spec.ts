@@ -103,11 +103,14 @@ describe('Kalamar, unchanged: client info and registration (README: Client regis
     form: Record<string, string> = superForm(),
   ) => korapRequest(`oauth2/client/${clientId}`, auth).type('form').send(form);
 
-  /** `auth.client_list_p`: the OAuth settings pages. */
+  /**
+   * `auth.client_list_p`: the OAuth settings pages. Kalamar sends `authorized_only => 'no'`
+   * and no filter_by: on v1.0, the clients the user registered.
+   */
   const clientListP = (auth: string) =>
     korapRequest('oauth2/client/list', auth)
       .type('form')
-      .send({ ...superForm(), filter_by: 'owned_only' });
+      .send({ ...superForm(), authorized_only: 'no' });
 
   /** `POST /settings/oauth/register`: `korap_request(POST, … json => $json_obj)`. */
   const registerAsKalamar = (auth: string, json: Record<string, unknown>) =>

@@ -126,7 +126,7 @@ function kalamar(t: TestApp, superClient: TestClient) {
       korapRequest('/oauth2/token/list', { ...superFields, token_type: 'access_token' }, session),
     /** `auth.client_list_p`. */
     clientList: (session: { auth: string }) =>
-      korapRequest('/oauth2/client/list', { ...superFields, filter_by: 'owned_only' }, session),
+      korapRequest('/oauth2/client/list', { ...superFields, authorized_only: 'no' }, session),
     /** `auth.refresh_p`: kalamar_ua directly, no X-Forwarded-For, no Authorization. */
     refresh: (refreshToken: string) =>
       t

@@ -17,6 +17,9 @@ import {
   MIN_CLIENT_NAME_LENGTH,
 } from './clients.service';
 
+const NAME_RULE = `name is required: ${MIN_CLIENT_NAME_LENGTH} to ${MAX_CLIENT_NAME_LENGTH} characters.`;
+const DESCRIPTION_RULE = 'description is required: 1 to 1000 characters.';
+
 /** The JSON body of POST /oauth2/client/register (README: API at a glance). */
 export class ClientRegistrationDto {
   @ApiProperty({
@@ -24,8 +27,10 @@ export class ClientRegistrationDto {
     maxLength: MAX_CLIENT_NAME_LENGTH,
     example: 'EasyPDF Exporter',
   })
-  @IsString()
-  @MaxLength(MAX_CLIENT_NAME_LENGTH)
+  // One message for every way a name can be wrong, missing included: class-validator reports
+  // the length rule first, and "shorter than 255" would mislead about a missing name.
+  @IsString({ message: NAME_RULE })
+  @MaxLength(MAX_CLIENT_NAME_LENGTH, { message: NAME_RULE })
   name!: string;
 
   @ApiProperty({ enum: CLIENT_TYPES })
@@ -33,9 +38,9 @@ export class ClientRegistrationDto {
   type!: ClientType;
 
   @ApiProperty({ maxLength: 1000 })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(1000)
+  @IsString({ message: DESCRIPTION_RULE })
+  @IsNotEmpty({ message: DESCRIPTION_RULE })
+  @MaxLength(1000, { message: DESCRIPTION_RULE })
   description!: string;
 
   @ApiPropertyOptional({
@@ -63,8 +68,11 @@ export class ClientRegistrationDto {
   @ApiPropertyOptional({
     type: Number,
     nullable: true,
+    minimum: 0,
     maximum: 31536000,
-    description: 'seconds; confidential clients only',
+    description:
+      'seconds; confidential clients only; 0 (as Kustvakt and its clients send it) means the ' +
+      'default, REFRESH_TOKEN_TTL, for either type',
   })
   @IsOptional()
   @IsInt({ message: 'refresh_token_expiry must be a whole number of seconds' })

@@ -9,7 +9,11 @@ export class SuperClientFormDto {
 
 /** POST /oauth2/client/list (README: API at a glance). */
 export class ClientListRequestDto extends SuperClientFormDto {
-  @FormField(32) filter_by?: string;
+  @FormField(32, 'owned_only or authorized_only; on /api/v1.x/ optional (Kustvakt)')
+  filter_by?: string;
+  /** Kustvakt's older parameter, read only on /api/v1.0/ (src/kustvakt/legacy-client-list.ts). */
+  @FormField(16, 'deprecated (Kustvakt): on /api/v1.0/ only, "true" lists authorized clients')
+  authorized_only?: string;
 }
 
 /** POST /oauth2/client/reset (README: API at a glance). */

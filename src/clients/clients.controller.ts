@@ -29,6 +29,11 @@ import {
   type RegisteredClient,
 } from './clients.service';
 import { type Caller, RequestCaller } from '../throttling/caller';
+import {
+  RouteApiVersion,
+  type KustvaktApiVersion,
+  legacyClientListSelection,
+} from '../kustvakt/legacy-client-list';
 
 /**
  * Client services (README: API at a glance). The `:client_id` route is declared last so that it cannot
@@ -77,17 +82,22 @@ export class ClientsController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Clients the user registered (owned_only) or authorized (authorized_only)',
+    description:
+      'On /api/v1.0/ and /api/v1.1/ filter_by is optional, as in Kustvakt: without it v1.0 ' +
+      'lists the owned clients (the authorized ones with authorized_only=true), v1.1 the ' +
+      'authorized clients followed by the owned ones',
   })
   @ApiForm()
   @ApiOkResponse({ type: [ClientInfoDto] })
   @ApiErrors(...USER_AUTH_ERRORS, ...SUPER_CLIENT_ERRORS, [
     400,
     'invalid_request',
-    'filter_by missing or unknown',
+    'filter_by missing (on /oauth2/ only) or unknown',
   ])
   async list(
     @RequestCaller() caller: Caller,
     @CurrentUser() user: AuthenticatedUser,
+    @RouteApiVersion() version: KustvaktApiVersion | undefined,
     @Body() form: ClientListRequestDto,
   ): Promise<ClientInfo[]> {
     await this.clientAuth.authenticateSuperClient(
@@ -95,10 +105,12 @@ export class ClientsController {
       form.super_client_id,
       form.super_client_secret,
     );
-    const filter = CLIENT_LIST_FILTERS.find((f) => f === form.filter_by);
-    if (!filter)
+    const selection =
+      legacyClientListSelection(version, form) ??
+      CLIENT_LIST_FILTERS.find((f) => f === form.filter_by);
+    if (!selection)
       throw OAuthError.invalidRequest('filter_by must be owned_only or authorized_only.');
-    return this.clients.listForUser(user.userId, filter);
+    return this.clients.listForUser(user.userId, selection);
   }
 
   /** A new secret for the registrant's confidential client, shown once. */
@@ -133,6 +145,12 @@ export class ClientsController {
     ...USER_AUTH_ERRORS,
     [403, 'access_denied', 'not the registrant'],
     [404, 'not_found', 'unknown client'],
+    [
+      405,
+      'invalid_request',
+      'no client_id (client/deregister is a POST path, Allow: POST), or another method on ' +
+        'deregister/{client_id} (Allow: DELETE)',
+    ],
   )
   async deregister(
     @CurrentUser() user: AuthenticatedUser,

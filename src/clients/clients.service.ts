@@ -63,6 +63,11 @@ const CONFIDENTIAL_ONLY: Record<ClientFlag, string> = {
 /** `filter_by` of POST /oauth2/client/list (README: API at a glance). */
 export type ClientListFilter = 'owned_only' | 'authorized_only';
 export const CLIENT_LIST_FILTERS: readonly ClientListFilter[] = ['owned_only', 'authorized_only'];
+/**
+ * What a client list holds: one filter, or both lists one after the other (what Kustvakt's
+ * v1.1 path answers without `filter_by`, src/kustvakt/legacy-client-list.ts).
+ */
+export type ClientListSelection = ClientListFilter | 'authorized_and_owned';
 
 /**
  * A client as its users see it (README: Client registration and info): the public fields for
@@ -114,14 +119,22 @@ export class ClientsService {
     return client;
   }
 
-  /** Clients the user registered, or clients holding a live token of the user; never super. */
-  async listForUser(userId: number, filter: ClientListFilter): Promise<ClientInfo[]> {
-    const clients =
-      filter === 'owned_only'
-        ? await this.clients.findRegisteredBy(userId)
+  /**
+   * Clients the user registered, or clients holding a live token of the user, or the latter
+   * followed by the former; never super. Each client is listed once: where Kustvakt lists a
+   * client that is both authorized and owned twice, tokenvakt keeps its first place.
+   */
+  async listForUser(userId: number, selection: ClientListSelection): Promise<ClientInfo[]> {
+    const authorized =
+      selection === 'owned_only'
+        ? []
         : await this.clients.findNonSuperByIds(
             await this.tokens.findClientIdsWithLiveTokens(userId, new Date()),
           );
+    const owned =
+      selection === 'authorized_only' ? [] : await this.clients.findRegisteredBy(userId);
+    const listed = new Set(authorized.map((client) => client.id));
+    const clients = [...authorized, ...owned.filter((client) => !listed.has(client.id))];
     return clients.map((client) => this.describe(client, userId));
   }
 
@@ -221,6 +234,11 @@ export class ClientsService {
     registration: ClientRegistration,
     registrant: Registrant | null,
   ): Promise<RegisteredClient> {
+    // Kustvakt takes 0 for "the default" (REFRESH_TOKEN_TTL), and its Java client always sends
+    // the field, for public clients too: 0 means the same as leaving it out.
+    if (registration.refreshTokenExpiry === 0) {
+      registration = { ...registration, refreshTokenExpiry: undefined };
+    }
     validateRegistration(registration);
     if (registration.type !== 'CONFIDENTIAL') {
       const flag = CLIENT_FLAGS.find((f) => registration[FLAG_PROPERTY[f]] === true);
@@ -308,13 +326,15 @@ function validateRegistration(r: ClientRegistration): void {
     if (r.type !== 'CONFIDENTIAL') {
       throw OAuthError.invalidRequest('refresh_token_expiry is only for confidential clients.');
     }
-    if (
-      !Number.isInteger(r.refreshTokenExpiry) ||
-      r.refreshTokenExpiry < 1 ||
-      r.refreshTokenExpiry > MAX_REFRESH_TOKEN_EXPIRY
-    ) {
+    if (!Number.isInteger(r.refreshTokenExpiry) || r.refreshTokenExpiry < 0) {
       throw OAuthError.invalidRequest(
-        `refresh_token_expiry must be 1 to ${MAX_REFRESH_TOKEN_EXPIRY} seconds.`,
+        `refresh_token_expiry must be 0 (the default) to ${MAX_REFRESH_TOKEN_EXPIRY} seconds.`,
+      );
+    }
+    if (r.refreshTokenExpiry > MAX_REFRESH_TOKEN_EXPIRY) {
+      // Kustvakt's words, which its clients may show.
+      throw OAuthError.invalidRequest(
+        `Maximum refresh token expiry is ${MAX_REFRESH_TOKEN_EXPIRY} seconds (1 year)`,
       );
     }
   }
