@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FailureThrottle } from '../throttling/failure-throttle.service';
-import { requestSource } from '../throttling/caller';
+import { CheckAbandoned, requestSource } from '../throttling/caller';
 import { BEARER_IDENTITY } from '../throttling/throttle.guard';
 import { kustvaktErrorFields } from '../kustvakt/kustvakt-errors';
 import { MetricsService } from '../observability/metrics.service';
@@ -34,6 +34,11 @@ export function toOAuthError(error: unknown, logger: Logger, reply?: FastifyRepl
   }
   const frameworkError = fromFrameworkError(error);
   if (frameworkError) return frameworkError;
+  // A check given up because its request was answered already (503 at REQUEST_TIMEOUT) or
+  // its connection is gone: expected under load, nothing to log, nobody to answer.
+  if (error instanceof CheckAbandoned) {
+    return new OAuthError(503, 'temporarily_unavailable', 'The request took too long.');
+  }
   if (isDatabaseUnavailable(error)) {
     logger.warn({
       msg: `database unavailable: ${error instanceof Error ? error.message : String(error)}`,
