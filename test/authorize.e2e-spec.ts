@@ -13,18 +13,24 @@ import {
   type TestUser,
   type TokenResponse,
 } from './support/factories';
+import { expectDirectAuthorizeError } from './support/assertions';
 import { bearer, startTestApp, type TestApp } from './support/test-app';
 
 /** A state with characters that must survive URL encoding unchanged. */
 const STATE = 'st/a te&x=1ä';
 
-/** A direct error: status, exact body shape, and no redirect. */
-function assertDirectError(res: Response, status: number, error: string): void {
-  assert.equal(res.status, status, JSON.stringify(res.body));
-  assert.deepEqual(Object.keys(res.body as object).sort(), ['error', 'error_description']);
-  assert.equal(res.body.error, error);
-  assert.equal(typeof res.body.error_description, 'string');
-  assert.equal(res.headers.location, undefined);
+/**
+ * A direct error: status, exact body shape, and no redirect. `state` is the request's, echoed
+ * by the client and redirect URI errors (RFC 6749 §4.1.2.1); user authentication errors come
+ * before the request is read and carry none (`null`).
+ */
+function assertDirectError(
+  res: Response,
+  status: number,
+  error: string,
+  state: string | null = STATE,
+): void {
+  expectDirectAuthorizeError(res, status, error, state ?? undefined);
 }
 
 /** A 302 to `registered` (same origin and path); returns the query of the redirect. */
@@ -45,7 +51,21 @@ function assertRedirectedError(res: Response, registered: string, error: string)
   assert.equal(params.get('code'), null);
 }
 
-describe('GET /oauth2/authorize', () => {
+/** The forms of an authorization request, held to the same rules. */
+const FORMS = [
+  {
+    name: 'GET /oauth2/authorize',
+    send: (t: TestApp, params: Record<string, string>) =>
+      t.http().get('/oauth2/authorize').query(params),
+  },
+] as const;
+
+/** The suite once per form of the request. */
+function forEachForm(suite: (form: (typeof FORMS)[number]) => void): void {
+  for (const form of FORMS) describe(form.name, () => suite(form));
+}
+
+forEachForm((form) => {
   let t: TestApp;
   let superClient: TestClient;
   let user: TestUser;
@@ -83,7 +103,7 @@ describe('GET /oauth2/authorize', () => {
     params: Record<string, string>,
     authorization: string | null = bearer(session.access_token),
   ) => {
-    const req = t.http().get('/oauth2/authorize').query(params);
+    const req = form.send(t, params);
     return authorization === null ? req : req.set('Authorization', authorization);
   };
 
@@ -155,7 +175,7 @@ describe('GET /oauth2/authorize', () => {
   describe('errors answered directly (redirect URI not trusted yet)', () => {
     it('401 invalid_token without user authentication', async () => {
       const res = await authorize(query(confidential), null);
-      assertDirectError(res, 401, 'invalid_token');
+      assertDirectError(res, 401, 'invalid_token', null);
       assert.equal(res.headers['www-authenticate'], 'Bearer realm="tokenvakt"');
     });
 
@@ -164,7 +184,7 @@ describe('GET /oauth2/authorize', () => {
         query(confidential),
         `Basic ${Buffer.from(`${user.username}:wrong`).toString('base64')}`,
       );
-      assertDirectError(res, 401, 'invalid_token');
+      assertDirectError(res, 401, 'invalid_token', null);
       assert.equal(res.headers['www-authenticate'], 'Basic realm="tokenvakt"');
     });
 
@@ -187,7 +207,7 @@ describe('GET /oauth2/authorize', () => {
         query(confidential),
         bearer((exchanged.body as TokenResponse).access_token),
       );
-      assertDirectError(res, 403, 'insufficient_scope');
+      assertDirectError(res, 403, 'insufficient_scope', null);
     });
 
     it('401 invalid_client for an unknown client, without redirecting', async () => {
@@ -272,6 +292,45 @@ describe('GET /oauth2/authorize', () => {
       const res = await authorize(query(confidential, { scope: 'all' }));
       assertRedirectedError(res, redirectUri(confidential), 'invalid_scope');
       assert.equal(await repo.countBy({ clientId: confidential.client_id }), count);
+    });
+  });
+
+  describe('the state in errors answered directly (as Kustvakt)', () => {
+    const without = (params: Record<string, string>, key: string): Record<string, string> =>
+      Object.fromEntries(Object.entries(params).filter(([k]) => k !== key));
+
+    it('carries the state beside error and error_description when client_id is missing', async () => {
+      const res = await authorize(without(query(confidential), 'client_id'));
+      assertDirectError(res, 400, 'invalid_request');
+    });
+
+    it('leaves state out when the request had none', async () => {
+      const res = await authorize(without(query(confidential, { client_id: 'no-such' }), 'state'));
+      assertDirectError(res, 401, 'invalid_client', null);
+    });
+
+    it('echoes markup and quotes only as a JSON string: application/json, nosniff, not cacheable', async () => {
+      const hostile = '"},"error":"x</script><script>alert(1)</script>\u0000\n';
+      const res = await authorize(
+        query(confidential, { redirect_uri: 'https://attacker.example/cb', state: hostile }),
+      );
+      assertDirectError(res, 400, 'invalid_request', hostile);
+      assert.equal(res.headers['content-type'], 'application/json; charset=utf-8');
+      assert.equal(res.headers['x-content-type-options'], 'nosniff');
+      assert.equal(res.headers['cache-control'], 'no-store');
+      assert.equal((JSON.parse(res.text) as { error: string }).error, 'invalid_request');
+    });
+
+    it('refuses a state over 1000 characters before anything else, without echoing it', async () => {
+      const long = 's'.repeat(1001);
+      const res = await authorize(query(confidential, { client_id: 'no-such', state: long }));
+      assertDirectError(res, 400, 'invalid_request', null);
+      assert.doesNotMatch(res.text, /s{1001}/);
+      // 1000 characters are taken, and echoed.
+      const at = await authorize(
+        query(confidential, { client_id: 'no-such', state: long.slice(1) }),
+      );
+      assertDirectError(at, 401, 'invalid_client', long.slice(1));
     });
   });
 });
