@@ -73,11 +73,14 @@ export class OAuthError extends Error {
    * Echoes the authorization request's `state` in this error's body. The errors that must not
    * be redirected (RFC 6749 §4.1.2.1: no trusted redirect URI yet) are answered directly, and
    * Kustvakt puts `state` beside `error` there, so a client can tie the answer to its request.
-   * Only a string of at most MAX_STATE_LENGTH characters is echoed (the authorize DTO refuses
-   * longer ones before this); the filter writes it JSON-encoded.
+   * Only a string of 1 to MAX_STATE_LENGTH characters is echoed (the authorize DTO refuses
+   * longer ones before this; an empty one is none, as in Kustvakt); the filter writes it
+   * JSON-encoded.
    */
   withState(state: string | undefined): this {
-    if (typeof state === 'string' && state.length <= MAX_STATE_LENGTH) this.state = state;
+    if (typeof state === 'string' && state !== '' && state.length <= MAX_STATE_LENGTH) {
+      this.state = state;
+    }
     return this;
   }
 
