@@ -10,6 +10,7 @@ import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { KustvaktAuthorizeModule } from './kustvakt/kustvakt-authorize.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { MetadataModule } from './metadata/metadata.module';
 import { RedisModule } from './redis/redis.module';
@@ -36,6 +37,7 @@ export class AppModule {
         ClientsModule,
         TokensModule,
         AuthorizationModule,
+        KustvaktAuthorizeModule,
         MetadataModule,
         AdminModule,
       ],

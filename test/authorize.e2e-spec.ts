@@ -13,23 +13,33 @@ import {
   type TestUser,
   type TokenResponse,
 } from './support/factories';
+import { expectDirectAuthorizeError, expectOAuthError } from './support/assertions';
 import { bearer, startTestApp, type TestApp } from './support/test-app';
 
 /** A state with characters that must survive URL encoding unchanged. */
 const STATE = 'st/a te&x=1ä';
 
-/** A direct error: status, exact body shape, and no redirect. */
-function assertDirectError(res: Response, status: number, error: string): void {
-  assert.equal(res.status, status, JSON.stringify(res.body));
-  assert.deepEqual(Object.keys(res.body as object).sort(), ['error', 'error_description']);
-  assert.equal(res.body.error, error);
-  assert.equal(typeof res.body.error_description, 'string');
-  assert.equal(res.headers.location, undefined);
+/**
+ * A direct error: status, exact body shape, and no redirect. `state` is the request's, echoed
+ * by the client and redirect URI errors (RFC 6749 §4.1.2.1); user authentication errors come
+ * before the request is read and carry none (`null`).
+ */
+function assertDirectError(
+  res: Response,
+  status: number,
+  error: string,
+  state: string | null = STATE,
+): void {
+  expectDirectAuthorizeError(res, status, error, state ?? undefined);
 }
 
-/** A 302 to `registered` (same origin and path); returns the query of the redirect. */
+/**
+ * A 302 to `registered` (same origin and path), or a 303 for Kustvakt's POST form; returns
+ * the query of the redirect.
+ */
 function redirectedTo(res: Response, registered: string): URLSearchParams {
-  assert.equal(res.status, 302, JSON.stringify(res.body));
+  const method = (res as unknown as { req: { method: string } }).req.method;
+  assert.equal(res.status, method === 'POST' ? 303 : 302, JSON.stringify(res.body));
   const location = new URL(res.headers.location as string);
   const expected = new URL(registered);
   assert.equal(`${location.origin}${location.pathname}`, `${expected.origin}${expected.pathname}`);
@@ -45,7 +55,29 @@ function assertRedirectedError(res: Response, registered: string, error: string)
   assert.equal(params.get('code'), null);
 }
 
-describe('GET /oauth2/authorize', () => {
+/**
+ * The two forms of an authorization request, held to the same rules: tokenvakt's GET, and
+ * Kustvakt's POST with a form body on /api/v1.0/ (Kalamar up to 0.64), answered with 303.
+ */
+const FORMS = [
+  {
+    name: 'GET /oauth2/authorize',
+    send: (t: TestApp, params: Record<string, string>) =>
+      t.http().get('/oauth2/authorize').query(params),
+  },
+  {
+    name: 'POST /api/v1.0/oauth2/authorize (form body)',
+    send: (t: TestApp, params: Record<string, string>) =>
+      t.http().post('/api/v1.0/oauth2/authorize').type('form').send(params),
+  },
+] as const;
+
+/** The suite once per form of the request. */
+function forEachForm(suite: (form: (typeof FORMS)[number]) => void): void {
+  for (const form of FORMS) describe(form.name, () => suite(form));
+}
+
+forEachForm((form) => {
   let t: TestApp;
   let superClient: TestClient;
   let user: TestUser;
@@ -83,7 +115,7 @@ describe('GET /oauth2/authorize', () => {
     params: Record<string, string>,
     authorization: string | null = bearer(session.access_token),
   ) => {
-    const req = t.http().get('/oauth2/authorize').query(params);
+    const req = form.send(t, params);
     return authorization === null ? req : req.set('Authorization', authorization);
   };
 
@@ -155,7 +187,7 @@ describe('GET /oauth2/authorize', () => {
   describe('errors answered directly (redirect URI not trusted yet)', () => {
     it('401 invalid_token without user authentication', async () => {
       const res = await authorize(query(confidential), null);
-      assertDirectError(res, 401, 'invalid_token');
+      assertDirectError(res, 401, 'invalid_token', null);
       assert.equal(res.headers['www-authenticate'], 'Bearer realm="tokenvakt"');
     });
 
@@ -164,7 +196,7 @@ describe('GET /oauth2/authorize', () => {
         query(confidential),
         `Basic ${Buffer.from(`${user.username}:wrong`).toString('base64')}`,
       );
-      assertDirectError(res, 401, 'invalid_token');
+      assertDirectError(res, 401, 'invalid_token', null);
       assert.equal(res.headers['www-authenticate'], 'Basic realm="tokenvakt"');
     });
 
@@ -187,7 +219,7 @@ describe('GET /oauth2/authorize', () => {
         query(confidential),
         bearer((exchanged.body as TokenResponse).access_token),
       );
-      assertDirectError(res, 403, 'insufficient_scope');
+      assertDirectError(res, 403, 'insufficient_scope', null);
     });
 
     it('401 invalid_client for an unknown client, without redirecting', async () => {
@@ -274,6 +306,45 @@ describe('GET /oauth2/authorize', () => {
       assert.equal(await repo.countBy({ clientId: confidential.client_id }), count);
     });
   });
+
+  describe('the state in errors answered directly (as Kustvakt)', () => {
+    const without = (params: Record<string, string>, key: string): Record<string, string> =>
+      Object.fromEntries(Object.entries(params).filter(([k]) => k !== key));
+
+    it('carries the state beside error and error_description when client_id is missing', async () => {
+      const res = await authorize(without(query(confidential), 'client_id'));
+      assertDirectError(res, 400, 'invalid_request');
+    });
+
+    it('leaves state out when the request had none', async () => {
+      const res = await authorize(without(query(confidential, { client_id: 'no-such' }), 'state'));
+      assertDirectError(res, 401, 'invalid_client', null);
+    });
+
+    it('echoes markup and quotes only as a JSON string: application/json, nosniff, not cacheable', async () => {
+      const hostile = '"},"error":"x</script><script>alert(1)</script>\u0000\n';
+      const res = await authorize(
+        query(confidential, { redirect_uri: 'https://attacker.example/cb', state: hostile }),
+      );
+      assertDirectError(res, 400, 'invalid_request', hostile);
+      assert.equal(res.headers['content-type'], 'application/json; charset=utf-8');
+      assert.equal(res.headers['x-content-type-options'], 'nosniff');
+      assert.equal(res.headers['cache-control'], 'no-store');
+      assert.equal((JSON.parse(res.text) as { error: string }).error, 'invalid_request');
+    });
+
+    it('refuses a state over 1000 characters before anything else, without echoing it', async () => {
+      const long = 's'.repeat(1001);
+      const res = await authorize(query(confidential, { client_id: 'no-such', state: long }));
+      assertDirectError(res, 400, 'invalid_request', null);
+      assert.doesNotMatch(res.text, /s{1001}/);
+      // 1000 characters are taken, and echoed.
+      const at = await authorize(
+        query(confidential, { client_id: 'no-such', state: long.slice(1) }),
+      );
+      assertDirectError(at, 401, 'invalid_client', long.slice(1));
+    });
+  });
 });
 
 describe('GET /oauth2/authorize: the issuer in every response (RFC 9207)', () => {
@@ -308,5 +379,118 @@ describe('GET /oauth2/authorize: the issuer in every response (RFC 9207)', () =>
     const res = await authorize({ scope: 'no_such_scope' });
     assertRedirectedError(res, 'https://tenant.example/cb', 'invalid_scope');
     assert.equal(redirectedTo(res, 'https://tenant.example/cb').get('iss'), ISSUER);
+  });
+});
+
+describe("POST /api/v1.0/oauth2/authorize: Kustvakt's form (Kalamar up to 0.64)", () => {
+  let t: TestApp;
+  let session: TokenResponse;
+  let client: TestClient;
+
+  before(async () => {
+    t = await startTestApp({ RATE_LIMIT_MAX_FAILURES: '2' });
+    session = await login(t, await createSuperClient(t), await createUser(t));
+    client = await createClient(t);
+  });
+  after(() => t.close());
+
+  const form = (extra: Record<string, string> = {}): Record<string, string> => ({
+    response_type: 'code',
+    client_id: client.client_id,
+    scope: 'search',
+    state: STATE,
+    ...extra,
+  });
+  const post = (path: string, body: Record<string, string> | string = form()) =>
+    t.http().post(path).set('Authorization', bearer(session.access_token)).type('form').send(body);
+  const codes = () =>
+    t.dataSource.getRepository(AuthorizationCode).countBy({ clientId: client.client_id });
+
+  it('answers 303 See Other with the code, not cacheable', async () => {
+    const res = await post('/api/v1.0/oauth2/authorize');
+    const params = redirectedTo(res, client.redirect_uri ?? '');
+    assert.equal(res.status, 303);
+    assert.match(params.get('code') ?? '', /^tvc_/);
+    assert.equal(params.get('state'), STATE);
+    assert.equal(res.headers['cache-control'], 'no-store');
+  });
+
+  it('is served on /api/v1.0/ only: POST on /api/v1.1/ and /oauth2/ is 404, as in Kustvakt', async () => {
+    const before = await codes();
+    for (const path of ['/api/v1.1/oauth2/authorize', '/oauth2/authorize']) {
+      expectOAuthError(await post(path), 404, 'not_found');
+    }
+    assert.equal(await codes(), before);
+  });
+
+  it('takes a form body only: JSON is 415, before the user is authenticated', async () => {
+    const res = await t
+      .http()
+      .post('/api/v1.0/oauth2/authorize')
+      .set('Authorization', 'Bearer tva_unknown')
+      .send(form());
+    expectOAuthError(res, 415, 'unsupported_media_type');
+  });
+
+  it('authenticates the user first, as GET does', async () => {
+    const res = await t.http().post('/api/v1.0/oauth2/authorize').type('form').send(form());
+    expectOAuthError(res, 401, 'invalid_token');
+  });
+
+  it('refuses authorization parameters in the query as well: 400 with the body state, nothing issued', async () => {
+    const before = await codes();
+    for (const query of [
+      `client_id=${client.client_id}`,
+      'redirect_uri=https%3A%2F%2Fattacker.example%2Fcb',
+      'state=other',
+    ]) {
+      const res = await post(`/api/v1.0/oauth2/authorize?${query}`);
+      const body = expectDirectAuthorizeError(res, 400, 'invalid_request', STATE);
+      assert.match(body.error_description, /form body only/);
+    }
+    assert.equal(await codes(), before);
+  });
+
+  it('ignores query parameters that are not authorization parameters', async () => {
+    const res = await post('/api/v1.0/oauth2/authorize?lang=de');
+    assert.match(redirectedTo(res, client.redirect_uri ?? '').get('code') ?? '', /^tvc_/);
+  });
+
+  it('refuses a repeated field and an overlong one, as GET does', async () => {
+    const repeated = `${new URLSearchParams(form()).toString()}&scope=match_info`;
+    expectOAuthError(await post('/api/v1.0/oauth2/authorize', repeated), 400, 'invalid_request');
+    expectOAuthError(
+      await post(
+        '/api/v1.0/oauth2/authorize',
+        form({ redirect_uri: `https://x/${'a'.repeat(2000)}` }),
+      ),
+      400,
+      'invalid_request',
+    );
+  });
+
+  it("does not take the body's client_id for a credential: a client locked out at the token endpoint can still be authorized, as by GET", async () => {
+    for (let i = 0; i < 2; i++) {
+      const res = await t.http().post('/oauth2/token').type('form').send({
+        grant_type: 'client_credentials',
+        scope: 'search',
+        client_id: client.client_id,
+        client_secret: 'wrong',
+      });
+      expectOAuthError(res, 401, 'invalid_client');
+    }
+    const locked = await t
+      .http()
+      .post('/oauth2/token')
+      .type('form')
+      .send({
+        grant_type: 'client_credentials',
+        scope: 'search',
+        client_id: client.client_id,
+        client_secret: client.client_secret ?? '',
+      });
+    assert.equal(locked.status, 429, locked.text);
+    const res = await post('/api/v1.0/oauth2/authorize');
+    assert.match(redirectedTo(res, client.redirect_uri ?? '').get('code') ?? '', /^tvc_/);
   });
 });

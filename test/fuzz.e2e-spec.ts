@@ -1840,6 +1840,23 @@ const ROUTES: RouteCase[] = [
       }),
   },
   {
+    name: "POST /api/v1.0/oauth2/authorize (Kustvakt's form)",
+    runs: 40,
+    arb: formPost(
+      fixed('api', 'v1.0', 'oauth2', 'authorize'),
+      (c) => userAuth(c).map((auth): Credentials => ({ auth, pairs: [] })),
+      {
+        response_type: [lit('code'), lit('code'), lit('token')],
+        client_id: [ref('conf.id'), ref('conf.id'), ref('pub.id'), ref('super.id')],
+        redirect_uri: [ref('conf.redirect'), ref('pub.redirect')],
+        scope: [lit('search'), lit('search match_info'), lit('all')],
+        state: [lit('xyz')],
+        code_challenge: [ref('pkce.challenge')],
+        code_challenge_method: [lit('S256'), lit('plain')],
+      },
+    ),
+  },
+  {
     name: 'POST /api/v1.0/oauth2/token/list (Kustvakt alias)',
     runs: 30,
     arb: formPost(

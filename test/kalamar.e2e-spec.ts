@@ -22,7 +22,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Response } from 'supertest';
 import { digestSecret } from '../src/auth/secrets';
 import { Token } from '../src/tokens/token.entity';
-import { expectOAuthError } from './support/assertions';
+import { expectDirectAuthorizeError, expectOAuthError } from './support/assertions';
 import {
   authorizeAndExchange,
   createClient,
@@ -337,7 +337,7 @@ describe("Kalamar's dead sessions: Kustvakt's `errors` on /api/v1.x/ (README: Ru
         state: 's',
         scope: 'search',
       });
-    const redirectError = expectOAuthError(badRedirect, 400, 'invalid_request');
+    const redirectError = expectDirectAuthorizeError(badRedirect, 400, 'invalid_request', 's');
     assert.match(redirectError.error_description, /redirect_uri/);
     // refresh_p with an unknown refresh token, and a login with a wrong password.
     expectOAuthError(

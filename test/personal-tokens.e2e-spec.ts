@@ -114,6 +114,23 @@ class Kalamar {
       .redirects(0);
   }
 
+  /**
+   * auth.new_token_p of Kalamar up to 0.64: POST oauth2/authorize with a form of all five
+   * fields, in Mojo's order (sorted), an undefined one written as empty by Mojo::Parameters.
+   */
+  authorizeByPost(session: string, fields: Record<string, string>): Promise<Response> {
+    const form = { response_type: 'code', redirect_uri: '', state: '', scope: '', ...fields };
+    const sorted = Object.fromEntries(Object.entries(form).sort(([a], [b]) => a.localeCompare(b)));
+    return this.t
+      .http()
+      .post('/api/v1.0/oauth2/authorize')
+      .set('Authorization', bearer(session))
+      .set('X-Forwarded-For', BROWSER_IP)
+      .type('form')
+      .send(mojoQuery(sorted))
+      .redirects(0);
+  }
+
   /** "Issue new token": new_token_p for the client's token page, scope `search match_info`. */
   issueNewToken(session: string, clientId: string, redirectUri = tokenPage(clientId)) {
     return this.authorize(session, {
@@ -267,6 +284,38 @@ describe('Personal tokens: Kalamar\'s "Issue new token", unchanged', () => {
     assert.equal(revoked.status, 200, revoked.text);
     assert.deepEqual(await kalamar.tokenList(alice, clientId), []);
     assert.equal((await introspect(first.token)).body.active, false);
+  });
+
+  it('works the same for Kalamar up to 0.64, which authorizes by POST: the code at the token page (303), the token shown once', async () => {
+    const { client_id: clientId } = await kalamar.registerClient(alice, 'PUBLIC');
+    const authorized = await kalamar.authorizeByPost(alice, {
+      client_id: clientId,
+      redirect_uri: tokenPage(clientId),
+      scope: 'search match_info',
+      state: 'kalamar-state',
+    });
+    assert.equal(authorized.status, 303, authorized.text);
+    const location = new URL(authorized.headers.location as string);
+    assert.equal(
+      `${location.origin}${location.pathname}`,
+      `${KALAMAR}settings/oauth/${clientId}/token`,
+    );
+    assert.equal(location.searchParams.get('name'), 'My token');
+    assert.equal(location.searchParams.get('state'), 'kalamar-state');
+    const code = location.searchParams.get('code') ?? assert.fail('no code');
+    const exchanged = await kalamar.exchange(clientId, code, tokenPage(clientId));
+    assert.equal(exchanged.status, 200, exchanged.text);
+    const [first] = await kalamar.tokenList(alice, clientId);
+    assert.equal(first?.token_revealed, true);
+    assert.equal(first?.token, exchanged.body.access_token);
+    // Another user's client at Kalamar's URL is refused directly, as by GET.
+    const { client_id: bobs } = await kalamar.registerClient(bob, 'PUBLIC');
+    const refused = await kalamar.authorizeByPost(alice, {
+      client_id: bobs,
+      redirect_uri: tokenPage(bobs),
+      scope: 'search',
+    });
+    expectDirectRefusal(refused);
   });
 
   it("refuses another user's client at Kalamar's URL directly: no redirect, no code", async () => {
@@ -532,6 +581,47 @@ describe('PKCE_REQUIRED: third-party clients authorizing through Kalamar', () =>
       await t.close();
     }
   });
+
+  it("none, Kalamar up to 0.64 (POST): a third party's request is forwarded the same way, its code at its redirect URI", async () => {
+    const { t, kalamar, alice, app, redeem } = await setUp({ PKCE_REQUIRED: 'none' });
+    try {
+      const authorized = await kalamar.authorizeByPost(alice, {
+        client_id: app.client_id,
+        redirect_uri: app.redirect_uri ?? '',
+        state: 'kalamar-state',
+        scope: 'search',
+      });
+      assert.equal(authorized.status, 303, authorized.text);
+      const location = new URL(authorized.headers.location as string);
+      assert.ok(location.href.startsWith(app.redirect_uri ?? '-'), location.href);
+      assert.equal(location.searchParams.get('state'), 'kalamar-state');
+      const code = location.searchParams.get('code') ?? assert.fail('no code');
+      assert.equal((await redeem(app, code)).status, 200);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it(
+    'none, Kalamar up to 0.64 (POST): a request without redirect_uri, which Mojo sends as an empty field, gets its code at the registered URI',
+    { todo: 'issue 13, empty parameters (token helper), other branch' },
+    async () => {
+      const { t, kalamar, alice, app } = await setUp({ PKCE_REQUIRED: 'none' });
+      try {
+        const authorized = await kalamar.authorizeByPost(alice, {
+          client_id: app.client_id,
+          state: 'kalamar-state',
+          scope: 'search',
+        });
+        assert.equal(authorized.status, 303, authorized.text);
+        const location = new URL(authorized.headers.location as string);
+        assert.ok(location.href.startsWith(app.redirect_uri ?? '-'), location.href);
+        assert.ok(location.searchParams.get('code'));
+      } finally {
+        await t.close();
+      }
+    },
+  );
 
   it('none: a code_challenge that is sent is still enforced, and plain is refused', async () => {
     const { t, app, forward, redeem } = await setUp({ PKCE_REQUIRED: 'none' });

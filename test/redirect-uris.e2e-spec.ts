@@ -4,7 +4,7 @@ import type { Response } from 'supertest';
 import { digestSecret } from '../src/auth/secrets';
 import { AuthorizationCode } from '../src/authorization/authorization-code.entity';
 import { Client } from '../src/clients/client.entity';
-import { expectOAuthError } from './support/assertions';
+import { expectDirectAuthorizeError, expectOAuthError } from './support/assertions';
 import {
   clientBasic,
   createSuperClient,
@@ -132,7 +132,12 @@ describe('redirect URIs', () => {
     // The authorization request may name it in either spelling too.
     redirected(await authorize(client, 'http://127.0.0.1:18399/'));
     // What cannot be parsed is refused, never a server error.
-    expectOAuthError(await authorize(client, 'http://[oops'), 400, 'invalid_request');
+    expectDirectAuthorizeError(
+      await authorize(client, 'http://[oops'),
+      400,
+      'invalid_request',
+      's1',
+    );
     const { code } = redirected(await authorize(client, 'http://127.0.0.1:18399'));
     expectOAuthError(await exchange(client, code, 'http://[oops'), 400, 'invalid_grant');
   });
@@ -157,10 +162,11 @@ describe('redirect URIs', () => {
       const res = await exchange(client, code, atExchange);
       assert.equal(res.status, 200, `${atAuthorize} then ${atExchange}: ${res.text}`);
     }
-    expectOAuthError(
+    expectDirectAuthorizeError(
       await authorize(client, 'http://legacy.example/other'),
       400,
       'invalid_request',
+      's1',
     );
   });
 });

@@ -7,5 +7,6 @@ import { AuthorizeController } from './authorize.controller';
   imports: [AuthModule],
   controllers: [AuthorizeController],
   providers: [AuthorizationService],
+  exports: [AuthorizationService],
 })
 export class AuthorizationModule {}

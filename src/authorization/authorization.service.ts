@@ -15,8 +15,9 @@ import { superClientPage, type SuperClientPage } from './super-client-page';
 
 /**
  * The authorization endpoint (RFC 6749 §4.1.1), called by a super client for its logged-in
- * user. Returns the URL to redirect to: with a code, or with an error once the redirect URI
- * is trusted. Errors before that are thrown and answered directly (§4.1.2.1).
+ * user, by GET or (Kustvakt's v1.0 path) POST with the same rules. Returns the URL to redirect
+ * to: with a code, or with an error once the redirect URI is trusted. Errors before that are
+ * thrown and answered directly (§4.1.2.1), carrying the request's `state`.
  */
 @Injectable()
 export class AuthorizationService {
@@ -28,11 +29,16 @@ export class AuthorizationService {
   ) {}
 
   async authorize(user: AuthenticatedUser, query: AuthorizeQueryDto): Promise<string> {
-    if (!query.client_id) throw OAuthError.invalidRequest('client_id is required.');
-    const client = await this.clients.findById(query.client_id);
-    if (!client) throw OAuthError.invalidClient('Unknown client.');
-    const ownPage = superClientPage(user, client, query.redirect_uri);
-    const redirectUri = ownPage?.redirectUri ?? trustedRedirectUri(client, query.redirect_uri);
+    let target: RedirectTarget;
+    try {
+      target = await this.redirectTarget(user, query);
+    } catch (error) {
+      // Not redirected (§4.1.2.1), so the body is the only place the client can find its
+      // state again; Kustvakt echoes it there too.
+      if (error instanceof OAuthError) error.withState(query.state);
+      throw error;
+    }
+    const { client, redirectUri, ownPage } = target;
 
     try {
       return redirectWith(redirectUri, this.config.issuer, {
@@ -47,6 +53,22 @@ export class AuthorizationService {
         state: query.state,
       });
     }
+  }
+
+  /**
+   * The client and the redirect URI it may be answered at, or an error to be answered directly:
+   * until the redirect URI is trusted, nothing may be redirected (RFC 6749 §4.1.2.1).
+   */
+  private async redirectTarget(
+    user: AuthenticatedUser,
+    query: AuthorizeQueryDto,
+  ): Promise<RedirectTarget> {
+    if (!query.client_id) throw OAuthError.invalidRequest('client_id is required.');
+    const client = await this.clients.findById(query.client_id);
+    if (!client) throw OAuthError.invalidClient('Unknown client.');
+    const ownPage = superClientPage(user, client, query.redirect_uri);
+    const redirectUri = ownPage?.redirectUri ?? trustedRedirectUri(client, query.redirect_uri);
+    return { client, redirectUri, ownPage };
   }
 
   private async issueCode(
@@ -94,6 +116,14 @@ export class AuthorizationService {
     );
     return code;
   }
+}
+
+/** Where an authorization request may be answered by redirect. */
+interface RedirectTarget {
+  readonly client: Client;
+  /** Canonical; the code is bound to it. */
+  readonly redirectUri: string;
+  readonly ownPage: SuperClientPage | null;
 }
 
 /**

@@ -12,7 +12,10 @@ import { AuthorizeQueryDto } from './authorize-query.dto';
 export class AuthorizeController {
   constructor(private readonly authorization: AuthorizationService) {}
 
-  /** GET /oauth2/authorize: 302 to the client's redirect URI with a code or an error. */
+  /**
+   * GET /oauth2/authorize: 302 to the client's redirect URI with a code or an error. The POST
+   * form on /api/v1.0 is Kustvakt's and lives in src/kustvakt/ (AuthorizePostController).
+   */
   @Get('authorize')
   @UserAuth()
   @ApiTags('oauth2')
@@ -20,7 +23,10 @@ export class AuthorizeController {
     summary: 'Authorization endpoint, called by a super client for its logged-in user (PKCE S256)',
     description:
       'After the redirect URI is trusted, errors are redirected with error, error_description and state: ' +
-      'invalid_scope, unsupported_response_type, invalid_request (PKCE missing where PKCE_REQUIRED requires it, plain PKCE).',
+      'invalid_scope, unsupported_response_type, invalid_request (PKCE missing where PKCE_REQUIRED requires it, plain PKCE). ' +
+      'The client and redirect URI errors (400 invalid_request, 401 invalid_client below) are answered directly, ' +
+      "never redirected (RFC 6749 §4.1.2.1), and carry the request's state beside error and error_description, as in Kustvakt. " +
+      "Kustvakt's POST form (a form body) is served on /api/v1.0/oauth2/authorize only, with the same rules and a 303.",
   })
   @ApiUserAuth()
   @ApiFoundResponse({

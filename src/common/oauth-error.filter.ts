@@ -148,14 +148,29 @@ export function isAnswered(reply: FastifyReply): boolean {
   return reply.sent || reply.raw.headersSent;
 }
 
-/** Sends `error` as JSON; `extraFields` join the two RFC fields (Kustvakt's, on its paths). */
+/**
+ * Sends `error` as JSON: the two RFC fields, the authorization request's `state` when the error
+ * carries one (OAuthError.withState), then `extraFields` (Kustvakt's, on its paths). `state` is
+ * the caller's own text: JSON.stringify encodes it, and `nosniff` keeps a browser from reading
+ * the body as anything but JSON.
+ */
 export function sendOAuthError(reply: FastifyReply, error: OAuthError, extraFields?: object): void {
   void reply
     .code(error.status)
-    .headers({ ...error.headers, 'Cache-Control': 'no-store', Pragma: 'no-cache' })
+    .headers({
+      ...error.headers,
+      'Cache-Control': 'no-store',
+      Pragma: 'no-cache',
+      'X-Content-Type-Options': 'nosniff',
+    })
     .type('application/json; charset=utf-8')
     .send(
-      JSON.stringify({ error: error.code, error_description: error.description, ...extraFields }),
+      JSON.stringify({
+        error: error.code,
+        error_description: error.description,
+        ...(error.state === undefined ? {} : { state: error.state }),
+        ...extraFields,
+      }),
     );
 }
 

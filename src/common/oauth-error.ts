@@ -28,6 +28,12 @@ export type OAuthErrorCode =
  */
 export type DeadBearer = 'expired' | 'invalid';
 
+/**
+ * The longest `state` tokenvakt takes at the authorization endpoint, and so the longest it
+ * ever echoes, in a redirect or in an error body (RFC 6749 §4.1.1 sets no limit).
+ */
+export const MAX_STATE_LENGTH = 1000;
+
 export class OAuthError extends Error {
   /** Set on the 401 for a presented bearer token that is dead; see DeadBearer. */
   deadBearer?: DeadBearer;
@@ -38,6 +44,11 @@ export class OAuthError extends Error {
   failedCredential?: string;
   /** True when FailureThrottle.attempt already counted the failure (it reserved it). */
   failureCounted = false;
+  /**
+   * The authorization request's `state`, echoed in the body of an error the authorization
+   * endpoint answers directly (see withState).
+   */
+  state?: string;
 
   constructor(
     readonly status: number,
@@ -55,6 +66,21 @@ export class OAuthError extends Error {
   countsAsFailureOf(identity: string, counted = false): this {
     this.failedCredential = identity;
     this.failureCounted = counted;
+    return this;
+  }
+
+  /**
+   * Echoes the authorization request's `state` in this error's body. The errors that must not
+   * be redirected (RFC 6749 §4.1.2.1: no trusted redirect URI yet) are answered directly, and
+   * Kustvakt puts `state` beside `error` there, so a client can tie the answer to its request.
+   * Only a string of 1 to MAX_STATE_LENGTH characters is echoed (the authorize DTO refuses
+   * longer ones before this; an empty one is none, as in Kustvakt); the filter writes it
+   * JSON-encoded.
+   */
+  withState(state: string | undefined): this {
+    if (typeof state === 'string' && state !== '' && state.length <= MAX_STATE_LENGTH) {
+      this.state = state;
+    }
     return this;
   }
 
