@@ -32,6 +32,11 @@ export class OAuthError extends Error {
   /** Set on the 401 for a presented bearer token that is dead; see DeadBearer. */
   deadBearer?: DeadBearer;
   /**
+   * Kustvakt's status code for this refusal (src/kustvakt/kustvakt-errors.ts): on Kustvakt's
+   * paths the body also carries it, with the description, as Kustvakt's `errors` array.
+   */
+  kustvaktStatus?: number;
+  /**
    * Set when a presented secret, password or bearer token was wrong: the identity it was
    * presented for, counted by the brute-force throttle (README: API at a glance) and in the metrics.
    */
@@ -55,6 +60,12 @@ export class OAuthError extends Error {
   countsAsFailureOf(identity: string, counted = false): this {
     this.failedCredential = identity;
     this.failureCounted = counted;
+    return this;
+  }
+
+  /** Names Kustvakt's status code for this refusal (see kustvaktStatus). */
+  withKustvaktStatus(code: number): this {
+    this.kustvaktStatus = code;
     return this;
   }
 
