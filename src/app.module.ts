@@ -10,6 +10,7 @@ import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { PluginsModule } from './kustvakt/plugins/plugins.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { MetadataModule } from './metadata/metadata.module';
 import { RedisModule } from './redis/redis.module';
@@ -38,6 +39,7 @@ export class AppModule {
         AuthorizationModule,
         MetadataModule,
         AdminModule,
+        PluginsModule,
       ],
       providers: [
         { provide: APP_PIPE, useClass: RequestValidationPipe },

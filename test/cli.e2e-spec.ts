@@ -390,7 +390,10 @@ describe('the operator CLI (README: Command line)', () => {
     const source = { name: 'Export', embed: [{ panel: 'match', title: 'Export ✓' }] };
     const plugin = await t
       .get(ClientsService)
-      .register({ name: 'Export plugin', type: 'CONFIDENTIAL', source }, null);
+      .register(
+        { name: 'Export plugin', type: 'CONFIDENTIAL', url: 'https://export.example/', source },
+        null,
+      );
     const listed = (await cli(['clients', 'list'])) as Array<Record<string, unknown>>;
     const entry = (id: string) => listed.find((client) => client.client_id === id);
     assert.equal(entry(long.client_id)?.client_name, longName);
