@@ -1,8 +1,8 @@
 import { applyDecorators, Header } from '@nestjs/common';
 
 /**
- * Every /oauth2/... route is also served under /api/v1.0/ and /api/v1.1/, so that Kustvakt
- * clients such as Kalamar work unchanged (README: API at a glance).
+ * Every /oauth2/... route (and /plugins..., see kustvaktRoutes) is also served under /api/v1.0/
+ * and /api/v1.1/, so that Kustvakt clients such as Kalamar work unchanged (README: API at a glance).
  */
 export function oauth2Routes(path = ''): string[] {
   return kustvaktRoutes(path === '' ? 'oauth2' : `oauth2/${path}`);
