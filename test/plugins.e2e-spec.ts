@@ -130,6 +130,14 @@ describe('plugin marketplace (README: Plugins)', () => {
     expectOAuthError(await uninstall(bob, plugin.client_id), 404, 'not_found');
   });
 
+  it('uninstall takes the client_id exactly: with a trailing space it is not installed (404), and nothing changes', async () => {
+    const plugin = await permittedPlugin('Exact plugin');
+    assert.equal((await install(alice, plugin.client_id)).status, 200);
+    expectOAuthError(await uninstall(alice, `${plugin.client_id} `), 404, 'not_found');
+    expectOAuthError(await install(alice, `${plugin.client_id} `), 404, 'not_found');
+    assert.equal(await rows({ userId: alice.id, clientId: plugin.client_id }), 1);
+  });
+
   it("uninstall revokes the user's tokens of that plugin only: not another user's, not another client's", async () => {
     const plugin = await permittedPlugin('Token plugin');
     const other = await createClient(t, { name: 'Other app' });

@@ -12,6 +12,11 @@ import { CLIENT_ALIAS, CLIENT_BY_ID, CLIENT_COLUMNS } from './client.sql';
  */
 const CLIENT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
+/** Whether `id` could name a client at all (see CLIENT_ID_PATTERN); only such ids are looked up. */
+export function couldBeClientId(id: string): boolean {
+  return CLIENT_ID_PATTERN.test(id);
+}
+
 /**
  * The only code that reads or writes the `clients` table. findById, on every client
  * authentication, sends a fixed statement through RawSql; the rest uses TypeORM.

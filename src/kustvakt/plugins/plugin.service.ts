@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { type Client, clientIsPermitted } from '../../clients/client.entity';
-import { ClientRepository } from '../../clients/client.repository';
+import { ClientRepository, couldBeClientId } from '../../clients/client.repository';
 import { ClientsService, type ClientInfo } from '../../clients/clients.service';
 import { OAuthError } from '../../common/oauth-error';
 import { transactionRetryingLockConflicts } from '../../database/lock-conflicts';
@@ -105,7 +105,9 @@ export class PluginService {
     const id = requireClientId(clientId);
     const revoked = await transactionRetryingLockConflicts(this.dataSource, async (manager) => {
       const key = { userId, superClientId, clientId: id };
-      if (!(await this.installed.delete(key, manager))) {
+      // An id no client can have is never compared: MySQL/MariaDB's PAD SPACE would let
+      // `abc ` delete and revoke `abc`'s.
+      if (!couldBeClientId(id) || !(await this.installed.delete(key, manager))) {
         throw OAuthError.notFound('The plugin is not installed.').withKustvaktStatus(
           KUSTVAKT_STATUS.NO_RESOURCE_FOUND,
         );
