@@ -293,6 +293,7 @@ async function fill(
       isSuper ? 1 : 0,
       0,
       id === resourceServer.id ? 1 : 0,
+      0,
       `${name}: a client seeded for the benchmark`,
       `https://${id}.example/`,
       `https://${id}.example/callback`,

@@ -11,6 +11,7 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { KustvaktAuthorizeModule } from './kustvakt/kustvakt-authorize.module';
+import { PluginsModule } from './kustvakt/plugins/plugins.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { MetadataModule } from './metadata/metadata.module';
 import { RedisModule } from './redis/redis.module';
@@ -40,6 +41,7 @@ export class AppModule {
         KustvaktAuthorizeModule,
         MetadataModule,
         AdminModule,
+        PluginsModule,
       ],
       providers: [
         { provide: APP_PIPE, useClass: RequestValidationPipe },

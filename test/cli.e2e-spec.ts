@@ -390,11 +390,54 @@ describe('the operator CLI (README: Command line)', () => {
     const source = { name: 'Export', embed: [{ panel: 'match', title: 'Export ✓' }] };
     const plugin = await t
       .get(ClientsService)
-      .register({ name: 'Export plugin', type: 'CONFIDENTIAL', source }, null);
+      .register(
+        { name: 'Export plugin', type: 'CONFIDENTIAL', url: 'https://export.example/', source },
+        null,
+      );
     const listed = (await cli(['clients', 'list'])) as Array<Record<string, unknown>>;
     const entry = (id: string) => listed.find((client) => client.client_id === id);
     assert.equal(entry(long.client_id)?.client_name, longName);
     assert.equal(entry(long.client_id)?.source, null);
     assert.deepEqual(entry(plugin.client_id)?.source, source);
+  });
+
+  it('clients grant/revoke-flag --permitted permits a plugin and takes the permission back; clients list shows permitted; a client without a source is refused', async () => {
+    assert.ok(t);
+    const plugin = await t.get(ClientsService).register(
+      {
+        name: 'Permitted plugin',
+        type: 'CONFIDENTIAL',
+        url: 'https://permitted.example/',
+        source: { name: 'Permitted' },
+      },
+      null,
+    );
+    const permitted = async (id: string) =>
+      ((await cli(['clients', 'list'])) as Array<Record<string, unknown>>).find(
+        (client) => client.client_id === id,
+      )?.permitted;
+    assert.equal(await permitted(plugin.client_id), false);
+    // Every client without a source is permitted (as Kustvakt registers it).
+    assert.equal(await permitted(publicClient.client_id), true);
+    assert.deepEqual(await cli(['clients', 'grant', plugin.client_id, '--permitted']), {
+      client_id: plugin.client_id,
+      permitted: true,
+    });
+    assert.equal(await permitted(plugin.client_id), true);
+    assert.deepEqual(await cli(['clients', 'revoke-flag', plugin.client_id, '--permitted']), {
+      client_id: plugin.client_id,
+      permitted: false,
+    });
+    assert.equal(await permitted(plugin.client_id), false);
+
+    const refused = await runCli(['clients', 'grant', superClient.client_id, '--permitted'], env);
+    assert.equal(refused.code, 1);
+    assert.equal(
+      refused.stderr,
+      'tokenvakt: Only plugins (clients registered with a source) need to be permitted.\n',
+    );
+    const two = await runCli(['clients', 'grant', plugin.client_id, '--permitted', '--admin'], env);
+    assert.equal(two.code, 2);
+    assert.match(two.stderr, /exactly one of --super, --admin, --introspect and --permitted/);
   });
 });

@@ -48,6 +48,8 @@ const BASE_KEYS = [
   'client_redirect_uri',
   'client_type',
   'client_url',
+  'permitted',
+  'super',
 ];
 const REGISTRANT_KEYS = [...BASE_KEYS, 'refresh_token_expiry', 'registration_date'].sort();
 const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -239,6 +241,8 @@ describe('client services (README: API at a glance)', () => {
         client_description: 'Takes notes.',
         client_url: null,
         client_redirect_uri: 'https://alpha.example/cb',
+        super: false,
+        permitted: true,
         registration_date: a.registration_date,
         refresh_token_expiry: 31_536_000,
       });
@@ -249,6 +253,8 @@ describe('client services (README: API at a glance)', () => {
         client_description: 'A script.',
         client_url: 'https://mu.example/',
         client_redirect_uri: 'http://127.0.0.1:9999/cb',
+        super: false,
+        permitted: true,
         registration_date: m.registration_date,
         refresh_token_expiry: null,
       });
@@ -259,6 +265,8 @@ describe('client services (README: API at a glance)', () => {
         client_description: 'Exports things.',
         client_url: 'https://zeta.example/',
         client_redirect_uri: 'https://zeta.example/callback',
+        super: false,
+        permitted: true,
         registration_date: z.registration_date,
         refresh_token_expiry: 86_400,
       });
@@ -323,6 +331,8 @@ describe('client services (README: API at a glance)', () => {
         client_description: 'Exports things.',
         client_url: 'https://zeta.example/',
         client_redirect_uri: 'https://zeta.example/callback',
+        super: false,
+        permitted: true,
       });
     });
 
@@ -637,6 +647,8 @@ describe('client services (README: API at a glance)', () => {
         client_description: 'Exports things.',
         client_url: 'https://zeta.example/',
         client_redirect_uri: 'https://zeta.example/callback',
+        super: false,
+        permitted: true,
         registration_date: info.registration_date,
         refresh_token_expiry: 86_400,
       });
@@ -657,6 +669,8 @@ describe('client services (README: API at a glance)', () => {
         client_description: 'Exports things.',
         client_url: 'https://zeta.example/',
         client_redirect_uri: 'https://zeta.example/callback',
+        super: false,
+        permitted: true,
       });
       const operator = await clientInfo(operatorClient.client_id, aliceAuth);
       assert.equal(operator.status, 200);

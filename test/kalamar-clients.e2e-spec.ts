@@ -54,6 +54,8 @@ const PUBLIC_KEYS = [
   'client_redirect_uri',
   'client_type',
   'client_url',
+  'permitted',
+  'super',
 ];
 
 interface ClientInfo {
@@ -64,6 +66,8 @@ interface ClientInfo {
   client_url: string | null;
   client_redirect_uri: string | null;
   source?: Record<string, unknown>;
+  super: boolean;
+  permitted: boolean;
   registration_date?: string;
   refresh_token_expiry?: number | null;
 }
@@ -166,11 +170,16 @@ describe('Kalamar, unchanged: client info and registration (README: Client regis
         client_description: 'Exports matches.',
         client_url: 'https://export.example/',
         client_redirect_uri: 'https://export.example/callback',
+        super: false,
+        permitted: true,
       });
 
       const pluginInfo = await clientInfoP(plugin.client_id);
       assert.equal(pluginInfo.status, 200, pluginInfo.text);
-      assert.deepEqual(Object.keys(pluginInfo.body as object).sort(), [...PUBLIC_KEYS, 'source']);
+      assert.deepEqual(
+        Object.keys(pluginInfo.body as object).sort(),
+        [...PUBLIC_KEYS, 'source'].sort(),
+      );
       assert.deepEqual((pluginInfo.body as ClientInfo).source, PLUGIN_SOURCE);
 
       // A client an operator created (no registrant) is shown alike.
@@ -262,6 +271,9 @@ describe('Kalamar, unchanged: client info and registration (README: Client regis
         client_url: 'https://export.example/',
         client_redirect_uri: 'https://export.example/callback',
         source: PLUGIN_SOURCE,
+        // A plugin waits for an operator's permission (README: Plugins).
+        super: false,
+        permitted: false,
         registration_date: info.registration_date,
         refresh_token_expiry: 31_536_000,
       });
@@ -314,6 +326,8 @@ describe('Kalamar, unchanged: client info and registration (README: Client regis
         client_url: 'https://export.example/',
         client_redirect_uri: 'https://export.example/callback',
         source: PLUGIN_SOURCE,
+        super: false,
+        permitted: false,
         registration_date: item.registration_date,
         refresh_token_expiry: 31_536_000,
       });
@@ -429,6 +443,8 @@ describe('Kalamar, unchanged: client info and registration (README: Client regis
         client_description: 'Exports matches.',
         client_url: null,
         client_redirect_uri: null,
+        super: false,
+        permitted: true,
         registration_date: item?.registration_date,
         refresh_token_expiry: null,
       });

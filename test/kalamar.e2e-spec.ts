@@ -220,30 +220,30 @@ describe("Kalamar's dead sessions: Kustvakt's `errors` on /api/v1.x/ (README: Ru
     assert.equal(again.status, 200, again.text);
   }
 
-  it('an expired session: 401 with errors [[2002, "Access token is expired"]] on the token list and the client list; Kalamar refreshes and the new session works', async () => {
+  it('an expired session: 401 with errors [[2003, "Access token is expired"]] on the token list and the client list; Kalamar refreshes and the new session works', async () => {
     const session = await loggedIn();
     assert.equal((await k.tokenList(session)).status, 200);
     await expire(accessTokenOf(session));
-    expectDeadSession(await k.tokenList(session), [[2002, 'Access token is expired']]);
-    expectDeadSession(await k.clientList(session), [[2002, 'Access token is expired']]);
+    expectDeadSession(await k.tokenList(session), [[2003, 'Access token is expired']]);
+    expectDeadSession(await k.clientList(session), [[2003, 'Access token is expired']]);
     await refreshAndRetry(session, k.tokenList);
   });
 
-  it('a revoked session: 401 with errors [[2006, "Access token is invalid"]]; Kalamar refreshes and the new session works', async () => {
+  it('a revoked session: 401 with errors [[2011, "Access token is invalid"]]; Kalamar refreshes and the new session works', async () => {
     const session = await loggedIn();
     await revokeAccessToken(accessTokenOf(session));
-    expectDeadSession(await k.tokenList(session), [[2006, 'Access token is invalid']]);
-    expectDeadSession(await k.clientList(session), [[2006, 'Access token is invalid']]);
+    expectDeadSession(await k.tokenList(session), [[2011, 'Access token is invalid']]);
+    expectDeadSession(await k.clientList(session), [[2011, 'Access token is invalid']]);
     // Revoked and expired: revoked is what Kustvakt says first.
     await expire(accessTokenOf(session));
-    expectDeadSession(await k.tokenList(session), [[2006, 'Access token is invalid']]);
+    expectDeadSession(await k.tokenList(session), [[2011, 'Access token is invalid']]);
     await refreshAndRetry(session, k.clientList);
   });
 
   it('an unknown token, a refresh token and a handle presented as the bearer: "Access token is invalid", on /api/v1.0/ and /api/v1.1/', async () => {
     const session = await loggedIn();
     const [handle] = (await grantOf(t, session.auth_r)).map((row) => row.handle);
-    const invalid: Array<[number, string]> = [[2006, 'Access token is invalid']];
+    const invalid: Array<[number, string]> = [[2011, 'Access token is invalid']];
     for (const dead of [
       `tva_${randomBytes(32).toString('base64url')}`,
       session.auth_r,

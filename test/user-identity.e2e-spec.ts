@@ -200,6 +200,8 @@ describe('a user is an identity, not a name', () => {
         'client_redirect_uri',
         'client_type',
         'client_url',
+        'permitted',
+        'super',
       ]);
 
       expectOAuthError(

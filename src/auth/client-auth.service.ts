@@ -34,9 +34,9 @@ export class ClientAuthService {
     clientId?: string,
     clientSecret?: string,
   ): Promise<Client> {
-    if (!clientId || !clientSecret) {
-      throw OAuthError.invalidRequest('super_client_id and super_client_secret are required.');
-    }
+    // Kustvakt's words (OAuth2ClientService.authenticateClient), naming the missing field.
+    if (!clientId) throw OAuthError.invalidRequest('Missing parameter: super_client_id');
+    if (!clientSecret) throw OAuthError.invalidRequest('Missing parameter: super_client_secret');
     const client = await this.verify(caller, clientId, clientSecret);
     if (!client.isSuper) {
       throw new OAuthError(403, 'unauthorized_client', 'The client is not a super client.');

@@ -1,7 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { Client } from '../clients/client.entity';
+import { type Client, clientIsPermitted } from '../clients/client.entity';
 import { CLIENT_FLAGS, ClientsService, type ClientFlag } from '../clients/clients.service';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { TOKEN_TYPES, type TokenType } from '../tokens/token.entity';
@@ -48,7 +48,7 @@ interface Command {
   run(app: INestApplicationContext, args: string[], password: PasswordSource): Promise<unknown>;
 }
 
-const FLAG_OPTIONS = '--super|--admin|--introspect';
+const FLAG_OPTIONS = '--super|--admin|--introspect|--permitted';
 
 /** Every command, by `<group> <action>` (`migrate` stands alone); the help is made from here. */
 const COMMANDS: Readonly<Record<string, Command>> = {
@@ -154,7 +154,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   },
   'clients grant': {
     usage: `<client_id> ${FLAG_OPTIONS}`,
-    summary: 'give a confidential client an operator flag',
+    summary: 'give a confidential client an operator flag (--permitted: a plugin may be installed)',
     run: (app, args) => setFlag(app, args, true),
   },
   'clients revoke-flag': {
@@ -336,11 +336,15 @@ async function setFlag(
     super: { type: 'boolean', default: false },
     admin: { type: 'boolean', default: false },
     introspect: { type: 'boolean', default: false },
+    permitted: { type: 'boolean', default: false },
   });
   const clientId = single(positionals, 'a client_id', 'clients');
   const [flag, ...others] = CLIENT_FLAGS.filter((f: ClientFlag) => values[f]);
   if (flag === undefined || others.length > 0) {
-    throw new UsageError('give exactly one of --super, --admin and --introspect', 'clients');
+    throw new UsageError(
+      'give exactly one of --super, --admin, --introspect and --permitted',
+      'clients',
+    );
   }
   await app.get(ClientsService).setFlag(clientId, flag, value);
   return { client_id: clientId, [flag]: value };
@@ -386,6 +390,7 @@ function describeClient(client: Client): Record<string, unknown> {
     super: client.isSuper,
     admin: client.isAdmin,
     introspect: client.mayIntrospect,
+    permitted: clientIsPermitted(client),
     client_description: client.description,
     client_url: client.url,
     client_redirect_uri: client.redirectUri,

@@ -41,6 +41,12 @@ export class ClientInfoDto {
     description: 'as registered; left out when the client has none',
   })
   source?: Record<string, unknown>;
+  @ApiProperty({ description: 'a super client (Kustvakt: super)' }) super!: boolean;
+  @ApiProperty({
+    description:
+      'may be installed from the plugin marketplace: every client but a plugin an operator has not permitted',
+  })
+  permitted!: boolean;
   @ApiPropertyOptional({ format: 'date-time' }) registration_date?: string;
   @ApiPropertyOptional({ type: Number, nullable: true }) refresh_token_expiry?: number | null;
 }

@@ -33,6 +33,15 @@ export class Client {
   @Column(flagColumn('may_introspect'))
   mayIntrospect!: boolean;
 
+  /**
+   * A plugin (a client with a `source`) that an operator has permitted to be installed from
+   * Kalamar's marketplace. Operator-granted. A client without a source needs no permission: it
+   * is permitted whatever this says (clientIsPermitted), as Kustvakt registers every other
+   * client permitted (OAuth2ClientDao.registerClient).
+   */
+  @Column(flagColumn('plugin_permitted'))
+  pluginPermitted!: boolean;
+
   @Column({ type: 'varchar', length: 1000, nullable: true })
   description!: string | null;
 
@@ -68,4 +77,17 @@ export class Client {
    */
   @Column({ type: 'text', nullable: true })
   source!: string | null;
+}
+
+/** Kustvakt's plugin: a client registered with a `source` (OAuth2ClientService.isPlugin). */
+export function clientIsPlugin(client: Client): boolean {
+  return client.source !== null;
+}
+
+/**
+ * Kustvakt's `permitted`: whether the client may be installed (README: Plugins). A plugin needs
+ * an operator's permission; every other client has it (OAuth2ClientDao.registerClient).
+ */
+export function clientIsPermitted(client: Client): boolean {
+  return !clientIsPlugin(client) || client.pluginPermitted;
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { type EntityManager, In, type Repository } from 'typeorm';
+import { type EntityManager, In, IsNull, Not, type Repository } from 'typeorm';
 import { RawSql, type SqlRow } from '../database/raw-sql';
 import { Client } from './client.entity';
 import { CLIENT_ALIAS, CLIENT_BY_ID, CLIENT_COLUMNS } from './client.sql';
@@ -11,6 +11,11 @@ import { CLIENT_ALIAS, CLIENT_BY_ID, CLIENT_COLUMNS } from './client.sql';
  * with PAD SPACE, where `abc ` would find `abc`.
  */
 const CLIENT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Whether `id` could name a client at all (see CLIENT_ID_PATTERN); only such ids are looked up. */
+export function couldBeClientId(id: string): boolean {
+  return CLIENT_ID_PATTERN.test(id);
+}
 
 /**
  * The only code that reads or writes the `clients` table. findById, on every client
@@ -50,6 +55,21 @@ export class ClientRepository {
     if (ids.length === 0) return Promise.resolve([]);
     return this.clients.find({
       where: { id: In([...ids]), isSuper: false },
+      order: { name: 'ASC', id: 'ASC' },
+    });
+  }
+
+  /**
+   * Kalamar's plugins: clients with a source, super clients excepted, sorted by name; with
+   * `permittedOnly`, only those an operator has permitted (Kustvakt: retrievePlugins).
+   */
+  findPlugins(permittedOnly: boolean): Promise<Client[]> {
+    return this.clients.find({
+      where: {
+        source: Not(IsNull()),
+        isSuper: false,
+        ...(permittedOnly ? { pluginPermitted: true } : {}),
+      },
       order: { name: 'ASC', id: 'ASC' },
     });
   }

@@ -9,6 +9,7 @@ export const CLIENT_COLUMNS = [
   'is_super',
   'is_admin',
   'may_introspect',
+  'plugin_permitted',
   'description',
   'url',
   'redirect_uri',

@@ -5,8 +5,10 @@ import { AuthorizationCodeRepository } from '../authorization/authorization-code
 import { OAuthError } from '../common/oauth-error';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { transactionRetryingLockConflicts } from '../database/lock-conflicts';
+import { KUSTVAKT_STATUS } from '../kustvakt/kustvakt-errors';
+import { InstalledPluginRepository } from '../kustvakt/plugins/installed-plugin.repository';
 import { TokenRepository } from '../tokens/token.repository';
-import { Client, type ClientType } from './client.entity';
+import { Client, clientIsPermitted, type ClientType } from './client.entity';
 import { ClientRepository } from './client.repository';
 import { registrableRedirectUri } from './redirect-uri';
 
@@ -40,14 +42,18 @@ export interface Registrant {
   username: string;
 }
 
-export type ClientFlag = 'super' | 'admin' | 'introspect';
-export const CLIENT_FLAGS: readonly ClientFlag[] = ['super', 'admin', 'introspect'];
+export type ClientFlag = 'super' | 'admin' | 'introspect' | 'permitted';
+export const CLIENT_FLAGS: readonly ClientFlag[] = ['super', 'admin', 'introspect', 'permitted'];
+
+/** The flags an operator may give at registration (`clients add`); a plugin is permitted later. */
+const REGISTRATION_FLAGS = ['super', 'admin', 'introspect'] as const satisfies ClientFlag[];
 
 /** The column of each operator flag. */
 const FLAG_PROPERTY = {
   super: 'isSuper',
   admin: 'isAdmin',
   introspect: 'mayIntrospect',
+  permitted: 'pluginPermitted',
 } as const satisfies Record<ClientFlag, keyof Client>;
 
 /**
@@ -58,6 +64,7 @@ const CONFIDENTIAL_ONLY: Record<ClientFlag, string> = {
   super: 'Only confidential clients can be super clients.',
   admin: 'Only confidential clients can be admin clients.',
   introspect: 'Only confidential clients can introspect tokens.',
+  permitted: 'Only confidential clients can be plugins.',
 };
 
 /** `filter_by` of POST /oauth2/client/list (README: API at a glance). */
@@ -82,6 +89,10 @@ export interface ClientInfo {
   client_url: string | null;
   client_redirect_uri: string | null;
   source?: ClientSource;
+  /** Kustvakt's OAuth2ClientInfoDto field: a super client (the list never has one). */
+  super: boolean;
+  /** Kustvakt's: may be installed, which a plugin may once an operator permitted it. */
+  permitted: boolean;
   registration_date?: string;
   /** Seconds; the effective value (the client's own or REFRESH_TOKEN_TTL); null for public. */
   refresh_token_expiry?: number | null;
@@ -108,6 +119,7 @@ export class ClientsService {
     private readonly clients: ClientRepository,
     private readonly tokens: TokenRepository,
     private readonly codes: AuthorizationCodeRepository,
+    private readonly installedPlugins: InstalledPluginRepository,
     private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -159,14 +171,16 @@ export class ClientsService {
   }
 
   /**
-   * Deletes a client, revoking all its tokens and deleting its codes in one transaction: its
-   * registrant's deregistration, or the operator's `clients remove`.
+   * Deletes a client, revoking all its tokens and deleting its codes and installations (as a
+   * plugin, or as the super client installed in) in one transaction: its registrant's
+   * deregistration, or the operator's `clients remove`.
    */
   async remove(clientId: string): Promise<void> {
     await this.require(clientId);
     await transactionRetryingLockConflicts(this.dataSource, async (manager) => {
       await this.tokens.revokeForClient(clientId, new Date(), manager);
       await this.codes.deleteForClient(clientId, manager);
+      await this.installedPlugins.deleteForClient(clientId, manager);
       await this.clients.delete(clientId, manager);
     });
   }
@@ -206,9 +220,11 @@ export class ClientsService {
   /**
    * What the user `userId` (undefined: nobody logged in) sees of a client. The redirect URI is
    * public: every authorization redirect shows it, and Kalamar's consent page, shown before
-   * the user logs in, compares the requested one with it.
+   * the user logs in, compares the requested one with it. `super` and `permitted` are
+   * Kustvakt's (OAuth2ClientInfoDto), told to everyone: whether a client is a super client or
+   * may be installed is no secret of its registrant.
    */
-  private describe(client: Client, userId: number | undefined): ClientInfo {
+  describe(client: Client, userId: number | undefined): ClientInfo {
     const info: ClientInfo = {
       client_id: client.id,
       client_name: client.name,
@@ -216,6 +232,8 @@ export class ClientsService {
       client_description: client.description,
       client_url: client.url,
       client_redirect_uri: client.redirectUri,
+      super: client.isSuper,
+      permitted: clientIsPermitted(client),
     };
     if (client.source !== null) info.source = JSON.parse(client.source) as ClientSource;
     if (userId === undefined || client.registeredByUserId !== userId) return info;
@@ -241,7 +259,7 @@ export class ClientsService {
     }
     validateRegistration(registration);
     if (registration.type !== 'CONFIDENTIAL') {
-      const flag = CLIENT_FLAGS.find((f) => registration[FLAG_PROPERTY[f]] === true);
+      const flag = REGISTRATION_FLAGS.find((f) => registration[FLAG_PROPERTY[f]] === true);
       if (flag) throw OAuthError.invalidRequest(CONFIDENTIAL_ONLY[flag]);
     }
     const redirectUri =
@@ -259,6 +277,8 @@ export class ClientsService {
       isSuper: registration.isSuper ?? false,
       isAdmin: registration.isAdmin ?? false,
       mayIntrospect: registration.mayIntrospect ?? false,
+      // A plugin waits for an operator's permission (Kustvakt: OAuth2ClientDao.registerClient).
+      pluginPermitted: false,
       description: registration.description ?? null,
       url: registration.url ?? null,
       redirectUri,
@@ -292,12 +312,19 @@ export class ClientsService {
   /**
    * Grants or removes an operator flag. Removing `super` revokes the client's tokens: they
    * were issued under the password grant and scope `all`, which it may no longer use.
+   * `permitted` is for plugins only (every other client is permitted anyway); removing it
+   * stops new installations and leaves existing ones and the plugin's tokens alone.
    */
   async setFlag(clientId: string, flag: ClientFlag, value: boolean): Promise<void> {
     const client = await this.clients.findById(clientId);
     if (!client) throw OAuthError.notFound(`No client "${clientId}".`);
     if (value && client.type !== 'CONFIDENTIAL') {
       throw OAuthError.invalidRequest(CONFIDENTIAL_ONLY[flag]);
+    }
+    if (value && flag === 'permitted' && client.source === null) {
+      throw OAuthError.invalidRequest(
+        'Only plugins (clients registered with a source) need to be permitted.',
+      );
     }
     await this.clients.update(clientId, { [FLAG_PROPERTY[flag]]: value });
     if (flag === 'super' && !value && client.isSuper) {
@@ -321,6 +348,18 @@ function validateRegistration(r: ClientRegistration): void {
   }
   if (r.url !== undefined && !isHttpUrl(r.url)) {
     throw OAuthError.invalidRequest('url must be an absolute http or https URL.');
+  }
+  // A client with a source is Kalamar's plugin: Kustvakt requires its URL and a confidential
+  // client (OAuth2ClientService.checkClientJson, OAuth2ClientDao.registerClient), in that order.
+  if (r.source !== undefined) {
+    if (r.url === undefined) {
+      throw OAuthError.invalidRequest('URL is required for plugins.').withKustvaktStatus(
+        KUSTVAKT_STATUS.MISSING_PARAMETER,
+      );
+    }
+    if (r.type !== 'CONFIDENTIAL') {
+      throw OAuthError.invalidRequest('Only confidential plugins are supported.');
+    }
   }
   if (r.refreshTokenExpiry !== undefined) {
     if (r.type !== 'CONFIDENTIAL') {

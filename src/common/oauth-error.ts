@@ -38,6 +38,11 @@ export class OAuthError extends Error {
   /** Set on the 401 for a presented bearer token that is dead; see DeadBearer. */
   deadBearer?: DeadBearer;
   /**
+   * Kustvakt's status code for this refusal (src/kustvakt/kustvakt-errors.ts): on Kustvakt's
+   * paths the body also carries it, with the description, as Kustvakt's `errors` array.
+   */
+  kustvaktStatus?: number;
+  /**
    * Set when a presented secret, password or bearer token was wrong: the identity it was
    * presented for, counted by the brute-force throttle (README: API at a glance) and in the metrics.
    */
@@ -81,6 +86,12 @@ export class OAuthError extends Error {
     if (typeof state === 'string' && state !== '' && state.length <= MAX_STATE_LENGTH) {
       this.state = state;
     }
+    return this;
+  }
+
+  /** Names Kustvakt's status code for this refusal (see kustvaktStatus). */
+  withKustvaktStatus(code: number): this {
+    this.kustvaktStatus = code;
     return this;
   }
 

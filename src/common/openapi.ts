@@ -75,7 +75,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('tokenvakt')
     .setDescription(
       'OAuth 2.0 authorization server for first-party super clients, in the style of KorAP Kustvakt. ' +
-        'Every /oauth2/... route is also served under /api/v1.0/ and /api/v1.1/.',
+        'Every /oauth2/... and /plugins... route is also served under /api/v1.0/ and /api/v1.1/.',
     )
     .setVersion('0.1.0')
     .addBasicAuth({ type: 'http', scheme: 'basic' }, 'basic')

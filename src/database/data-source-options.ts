@@ -7,10 +7,11 @@ import { AuthorizationCode } from '../authorization/authorization-code.entity';
 import { Client } from '../clients/client.entity';
 import { Token } from '../tokens/token.entity';
 import { User } from '../users/user.entity';
+import { InstalledPlugin } from '../kustvakt/plugins/installed-plugin.entity';
 import { MYSQL_MIGRATIONS } from './migrations/mysql/mysql-migrations';
 import { SQLITE_MIGRATIONS } from './migrations/sqlite/sqlite-migrations';
 
-export const ENTITIES = [User, Client, Token, AuthorizationCode];
+export const ENTITIES = [User, Client, Token, AuthorizationCode, InstalledPlugin];
 
 /**
  * TypeORM options for the configured database. One function serves the app, the CLI and the

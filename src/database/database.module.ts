@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthorizationCodeRepository } from '../authorization/authorization-code.repository';
 import { ClientRepository } from '../clients/client.repository';
 import type { AppConfig } from '../config/app-config';
+import { InstalledPluginRepository } from '../kustvakt/plugins/installed-plugin.repository';
 import { TokenRepository } from '../tokens/token.repository';
 import { UserRepository } from '../users/user.repository';
 import { ENTITIES, resolveDataSourceOptions } from './data-source-options';
@@ -13,6 +14,7 @@ const REPOSITORIES = [
   ClientRepository,
   TokenRepository,
   AuthorizationCodeRepository,
+  InstalledPluginRepository,
 ];
 
 /**

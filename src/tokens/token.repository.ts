@@ -201,8 +201,14 @@ export class TokenRepository {
       .getExists();
   }
 
-  revokeForUserAndClient(userId: number, clientId: string, now: Date): Promise<number> {
-    return this.revoke(REVOKE.userAndClient, [this.value.revokedAt(now), userId, clientId]);
+  revokeForUserAndClient(
+    userId: number,
+    clientId: string,
+    now: Date,
+    manager?: EntityManager,
+  ): Promise<number> {
+    const params = [this.value.revokedAt(now), userId, clientId];
+    return this.revoke(REVOKE.userAndClient, params, manager);
   }
 
   revokeForUser(userId: number, now: Date, manager?: EntityManager): Promise<number> {

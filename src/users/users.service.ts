@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { AuthorizationCodeRepository } from '../authorization/authorization-code.repository';
 import { OAuthError } from '../common/oauth-error';
 import { transactionRetryingLockConflicts } from '../database/lock-conflicts';
+import { InstalledPluginRepository } from '../kustvakt/plugins/installed-plugin.repository';
 import { TokenRepository } from '../tokens/token.repository';
 import { hashPassword } from './password-hasher';
 import type { User } from './user.entity';
@@ -33,6 +34,7 @@ export class UsersService {
     private readonly users: UserRepository,
     private readonly tokens: TokenRepository,
     private readonly codes: AuthorizationCodeRepository,
+    private readonly installedPlugins: InstalledPluginRepository,
     private readonly dataSource: DataSource,
   ) {}
 
@@ -72,8 +74,8 @@ export class UsersService {
   }
 
   /**
-   * Removes a user in one transaction: their pending authorization codes are deleted, every
-   * token they hold is revoked, and the row is deleted. Their id is never given to anyone
+   * Removes a user in one transaction: their pending authorization codes and their installed
+   * plugins are deleted, every token they hold is revoked, and the row is deleted. Their id is never given to anyone
    * again, so a new user of the same name owns none of it. False when there was no such user.
    */
   async remove(username: string): Promise<boolean> {
@@ -82,6 +84,7 @@ export class UsersService {
       const user = await this.users.findByUsername(username, manager);
       if (!user) return false;
       await this.codes.deleteForUser(user.id, manager);
+      await this.installedPlugins.deleteForUser(user.id, manager);
       await this.tokens.revokeForUser(user.id, new Date(), manager);
       return this.users.delete(user.id, manager);
     });

@@ -86,6 +86,8 @@ export async function startKustvaktWorld(env: Record<string, string> = {}): Prom
     url: 'http://example.client.de',
     description: 'Nonsuper confidential client plugin without redirect URI',
     source: '{"key":"value"}',
+    // OAuth2TestBase permits it (setPermitted(true)) after registering it.
+    pluginPermitted: true,
   });
 
   const users = new Map<string, Promise<void>>();

@@ -6,6 +6,7 @@ import { UserIds1796192293567 } from './1796192293567-UserIds';
 import { ClientNameSource1796196230487 } from './1796196230487-ClientNameSource';
 import { CodeRevealToClient1796196270292 } from './1796196270292-CodeRevealToClient';
 import { DirectoryUsers1796197502609 } from './1796197502609-DirectoryUsers';
+import { PluginMarketplace1796206621070 } from './1796206621070-PluginMarketplace';
 
 /** Every migration of the mysql schema, oldest first. */
 export const MYSQL_MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MYSQL_MIGRATIONS = [
   ClientNameSource1796196230487,
   CodeRevealToClient1796196270292,
   DirectoryUsers1796197502609,
+  PluginMarketplace1796206621070,
 ];

@@ -6,6 +6,7 @@ import { UserIds1796192293000 } from './1796192293000-UserIds';
 import { ClientNameSource1796196216709 } from './1796196216709-ClientNameSource';
 import { CodeRevealToClient1796196268730 } from './1796196268730-CodeRevealToClient';
 import { DirectoryUsers1796197496622 } from './1796197496622-DirectoryUsers';
+import { PluginMarketplace1796206596191 } from './1796206596191-PluginMarketplace';
 
 /** Every migration of the sqlite schema, oldest first. */
 export const SQLITE_MIGRATIONS = [
@@ -17,4 +18,5 @@ export const SQLITE_MIGRATIONS = [
   ClientNameSource1796196216709,
   CodeRevealToClient1796196268730,
   DirectoryUsers1796197496622,
+  PluginMarketplace1796206596191,
 ];
