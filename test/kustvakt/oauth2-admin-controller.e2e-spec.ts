@@ -38,38 +38,34 @@ describe('OAuth2AdminControllerTest (Kustvakt)', () => {
     skip: 'does not apply: no token/clean route; revoked tokens are purged hourly and by `tokens purge` (CLI)',
   });
 
-  it(
-    'testUpdateClientPrivilege — differs: the operator sets the super flag (CLI `clients grant`), not an admin user over HTTP',
-    { todo: 'issue 13 item 9, other branch; errors array codes (2011), plugins branch' },
-    async () => {
-      const userAuthHeader = await w.userBasic('dory');
-      // register a client
-      const response = await registerConfidentialClient(w, username);
-      assert.equal(response.status, 200, response.text);
-      const { client_id: clientId, client_secret: clientSecret } = response.body as {
-        client_id: string;
-        client_secret: string;
-      };
-      // request an access token
-      const code = await requestAuthorizationCode(w, clientId, userAuthHeader);
-      const token = await w.t
-        .http()
-        .post(w.api('oauth2/token'))
-        .set('Authorization', basicAuth(clientId, clientSecret))
-        .type('form')
-        .send({ grant_type: 'authorization_code', client_id: clientId, code });
-      assert.equal(token.status, 200, token.text);
-      const accessToken = (token.body as { access_token: string }).access_token;
-      // update client privilege to super client
-      await testUpdateClientPriviledgeUnauthorized(clientId);
-      await w.t.get(ClientsService).setFlag(clientId, 'super', true);
-      await testAccessTokenAfterUpgradingClient(clientId, accessToken);
-      // degrade a super client to a common client
-      await w.t.get(ClientsService).setFlag(clientId, 'super', false);
-      await testAccessTokenAfterDegradingSuperClient(clientId, accessToken);
-      await deregisterClient(w, username, clientId);
-    },
-  );
+  it('testUpdateClientPrivilege — differs: the operator sets the super flag (CLI `clients grant`), not an admin user over HTTP', async () => {
+    const userAuthHeader = await w.userBasic('dory');
+    // register a client
+    const response = await registerConfidentialClient(w, username);
+    assert.equal(response.status, 200, response.text);
+    const { client_id: clientId, client_secret: clientSecret } = response.body as {
+      client_id: string;
+      client_secret: string;
+    };
+    // request an access token
+    const code = await requestAuthorizationCode(w, clientId, userAuthHeader);
+    const token = await w.t
+      .http()
+      .post(w.api('oauth2/token'))
+      .set('Authorization', basicAuth(clientId, clientSecret))
+      .type('form')
+      .send({ grant_type: 'authorization_code', client_id: clientId, code });
+    assert.equal(token.status, 200, token.text);
+    const accessToken = (token.body as { access_token: string }).access_token;
+    // update client privilege to super client
+    await testUpdateClientPriviledgeUnauthorized(clientId);
+    await w.t.get(ClientsService).setFlag(clientId, 'super', true);
+    await testAccessTokenAfterUpgradingClient(clientId, accessToken);
+    // degrade a super client to a common client
+    await w.t.get(ClientsService).setFlag(clientId, 'super', false);
+    await testAccessTokenAfterDegradingSuperClient(clientId, accessToken);
+    await deregisterClient(w, username, clientId);
+  });
 
   /** No user, admin or not, can change a client's privileges over HTTP: the route is not served. */
   async function testUpdateClientPriviledgeUnauthorized(clientId: string) {

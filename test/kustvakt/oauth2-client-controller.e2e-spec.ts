@@ -50,7 +50,7 @@ describe('OAuth2ClientControllerTest (Kustvakt)', () => {
 
   const userAuth = (name: string) => w.userBasic(name);
 
-  it('testRetrieveClientInfo', { todo: 'issue 13 item 9, other branch' }, async () => {
+  it('testRetrieveClientInfo', async () => {
     // public client plugin
     let clientInfo = await retrieveClientInfo(w, publicClientId, 'system');
     assert.equal(clientInfo.client_id, publicClientId);
@@ -70,23 +70,19 @@ describe('OAuth2ClientControllerTest (Kustvakt)', () => {
     assert.equal(clientInfo.super, true);
   });
 
-  it(
-    'testRegisterConfidentialClient — differs: client ids use all 62 letters and digits',
-    { todo: 'issue 13 item 9, other branch' },
-    async () => {
-      const response = await registerConfidentialClient(w, username);
-      assert.equal(response.status, 200, response.text);
-      const node = response.body as { client_id: string; client_secret: string };
-      const clientId = node.client_id;
-      assert.ok(node.client_secret);
-      // Kustvakt leaves out confusable characters ("a" among them); tokenvakt does not.
-      assert.match(clientId, /^[A-Za-z0-9]{16}$/);
-      await testListConfidentialClient(username, clientId);
-      await testConfidentialClientInfo(clientId, username);
-      await testResetConfidentialClientSecret(clientId, node.client_secret);
-      await deregisterClient(w, username, clientId);
-    },
-  );
+  it('testRegisterConfidentialClient — differs: client ids use all 62 letters and digits', async () => {
+    const response = await registerConfidentialClient(w, username);
+    assert.equal(response.status, 200, response.text);
+    const node = response.body as { client_id: string; client_secret: string };
+    const clientId = node.client_id;
+    assert.ok(node.client_secret);
+    // Kustvakt leaves out confusable characters ("a" among them); tokenvakt does not.
+    assert.match(clientId, /^[A-Za-z0-9]{16}$/);
+    await testListConfidentialClient(username, clientId);
+    await testConfidentialClientInfo(clientId, username);
+    await testResetConfidentialClientSecret(clientId, node.client_secret);
+    await deregisterClient(w, username, clientId);
+  });
 
   /**
    * 400 invalid_request with tokenvakt's error_description; Kustvakt's are "client_name must
@@ -232,33 +228,29 @@ describe('OAuth2ClientControllerTest (Kustvakt)', () => {
     assert.equal((response.body as { error: string }).error, 'invalid_request');
   });
 
-  it(
-    'testRegisterPublicClient — differs: a token without the scope is 403 insufficient_scope (RFC 6750), a public client sends no secret',
-    { todo: 'issue 13, errors array codes (2011), plugins branch' },
-    async () => {
-      const redirectUri = 'https://public.client.com/redirect';
-      const clientJson = {
-        ...createOAuth2ClientJson('OAuth2PublicClient', 'PUBLIC', 'A public test client.'),
-        // http and fragment are allowed
-        url: 'http://public.client.com/index.html#bar',
-        redirect_uri: redirectUri,
-      };
-      const response = await registerClient(w, username, clientJson);
-      assert.equal(response.status, 200, response.text);
-      const node = response.body as { client_id: string; client_secret?: string };
-      const clientId = node.client_id;
-      assert.ok(clientId);
-      assert.equal(node.client_secret, undefined);
+  it('testRegisterPublicClient — differs: a token without the scope is 403 insufficient_scope (RFC 6750), a public client sends no secret', async () => {
+    const redirectUri = 'https://public.client.com/redirect';
+    const clientJson = {
+      ...createOAuth2ClientJson('OAuth2PublicClient', 'PUBLIC', 'A public test client.'),
+      // http and fragment are allowed
+      url: 'http://public.client.com/index.html#bar',
+      redirect_uri: redirectUri,
+    };
+    const response = await registerClient(w, username, clientJson);
+    assert.equal(response.status, 200, response.text);
+    const node = response.body as { client_id: string; client_secret?: string };
+    const clientId = node.client_id;
+    assert.ok(clientId);
+    assert.equal(node.client_secret, undefined);
 
-      const listed = await listUserClients(w, username, 'owned_only');
-      assert.notEqual(listed[0]?.client_redirect_uri, undefined);
-      assert.notEqual(listed[0]?.registration_date, undefined);
+    const listed = await listUserClients(w, username, 'owned_only');
+    assert.notEqual(listed[0]?.client_redirect_uri, undefined);
+    assert.notEqual(listed[0]?.registration_date, undefined);
 
-      await testRegisterClientUnauthorizedScope(clientId);
-      await testResetPublicClientSecret(clientId);
-      await testAccessTokenAfterDeregistration(clientId, null, '');
-    },
-  );
+    await testRegisterClientUnauthorizedScope(clientId);
+    await testResetPublicClientSecret(clientId);
+    await testAccessTokenAfterDeregistration(clientId, null, '');
+  });
 
   async function testRegisterClientUnauthorizedScope(clientId: string): Promise<void> {
     const userAuthHeader = await userAuth('dory');
@@ -284,28 +276,24 @@ describe('OAuth2ClientControllerTest (Kustvakt)', () => {
     assert.match(String(res.headers['www-authenticate']), /^Bearer .*error="insufficient_scope"/);
   }
 
-  it(
-    'testRegisterClientUsingPlainJson',
-    { todo: 'issue 13, errors array codes (2011), plugins branch' },
-    async () => {
-      // Kustvakt's src/test/resources/json/oauth2_public_client.json, as plain text
-      const json =
-        '{\n  "name":"my client",\n  "type": "PUBLIC",\n  "redirect_uri": "https://my.client.com",\n' +
-        '  "description":"my public client"\n}';
-      const response = await w.t
-        .http()
-        .post(w.api('oauth2/client/register'))
-        .set('Authorization', await userAuth(username))
-        .set('Content-Type', 'application/json')
-        .send(json);
-      assert.equal(response.status, 200, response.text);
-      const node = response.body as { client_id: string; client_secret?: string };
-      assert.ok(node.client_id);
-      assert.equal(node.client_secret, undefined);
-      await testResetPublicClientSecret(node.client_id);
-      await testAccessTokenAfterDeregistration(node.client_id, null, '');
-    },
-  );
+  it('testRegisterClientUsingPlainJson', async () => {
+    // Kustvakt's src/test/resources/json/oauth2_public_client.json, as plain text
+    const json =
+      '{\n  "name":"my client",\n  "type": "PUBLIC",\n  "redirect_uri": "https://my.client.com",\n' +
+      '  "description":"my public client"\n}';
+    const response = await w.t
+      .http()
+      .post(w.api('oauth2/client/register'))
+      .set('Authorization', await userAuth(username))
+      .set('Content-Type', 'application/json')
+      .send(json);
+    assert.equal(response.status, 200, response.text);
+    const node = response.body as { client_id: string; client_secret?: string };
+    assert.ok(node.client_id);
+    assert.equal(node.client_secret, undefined);
+    await testResetPublicClientSecret(node.client_id);
+    await testAccessTokenAfterDeregistration(node.client_id, null, '');
+  });
 
   it("testRegisterDesktopApp — differs: a request without user authentication is 401 invalid_token (RFC 6750), without Kustvakt's errors array", async () => {
     const clientJson = createOAuth2ClientJson(
@@ -467,7 +455,7 @@ describe('OAuth2ClientControllerTest (Kustvakt)', () => {
     assert.notEqual(node[0]?.client_description, undefined);
   }
 
-  it('testListPublicClient', { todo: 'issue 13 item 9, other branch' }, async () => {
+  it('testListPublicClient', async () => {
     const clientName = 'OAuth2DoryClient';
     await registerClient(w, 'dory', createOAuth2ClientJson(clientName, 'PUBLIC', "Dory's client."));
     const node = await listUserClients(w, 'dory', 'owned_only');
@@ -508,48 +496,42 @@ describe('OAuth2ClientControllerTest (Kustvakt)', () => {
     assert.equal(clientInfo.source, undefined);
   }
 
-  it(
-    'testListAuthorizedUserClients — differs: revoking answers an empty 200 (RFC 7009), not "SUCCESS"',
-    {
-      todo: 'issue 13, errors array codes (2011), plugins branch',
-    },
-    async () => {
-      const name = 'pearl';
-      const userAuthHeader = await userAuth(name);
-      // super client
-      let response = await requestTokenWithPassword(w, superClientId, clientSecret, name);
-      assert.equal(response.status, 200, response.text);
-      // client 1
-      let code = await requestAuthorizationCode(w, publicClientId, userAuthHeader);
-      response = await requestTokenWithAuthorizationCodeAndForm(w, publicClientId, '', code);
-      let accessToken = (response.body as { access_token: string }).access_token;
-      // client 2
-      code = await requestAuthorizationCode(w, confidentialClientId, userAuthHeader);
-      const client2 = await requestTokenWithAuthorizationCodeAndForm(
-        w,
-        confidentialClientId,
-        clientSecret,
-        code,
-      );
-      assert.equal(client2.status, 200, client2.text);
-      await testListAuthorizedClients(userAuthHeader);
-      await testListAuthorizedClientWithMultipleRefreshTokens(userAuthHeader);
-      await testListAuthorizedClientWithMultipleAccessTokens(userAuthHeader);
-      await testListWithClientsFromAnotherUser(userAuthHeader);
-      // revoke client 1
-      await testRevokeAllTokenViaSuperClient(publicClientId, userAuthHeader, accessToken);
-      // revoke client 2
-      const node = client2.body as { access_token: string; refresh_token: string };
-      accessToken = node.access_token;
-      await testRevokeAllTokenViaSuperClient(confidentialClientId, userAuthHeader, accessToken);
-      await assertRevokedRefreshTokenRefused(
-        w,
-        confidentialClientId,
-        clientSecret,
-        node.refresh_token,
-      );
-    },
-  );
+  it('testListAuthorizedUserClients — differs: revoking answers an empty 200 (RFC 7009), not "SUCCESS"', async () => {
+    const name = 'pearl';
+    const userAuthHeader = await userAuth(name);
+    // super client
+    let response = await requestTokenWithPassword(w, superClientId, clientSecret, name);
+    assert.equal(response.status, 200, response.text);
+    // client 1
+    let code = await requestAuthorizationCode(w, publicClientId, userAuthHeader);
+    response = await requestTokenWithAuthorizationCodeAndForm(w, publicClientId, '', code);
+    let accessToken = (response.body as { access_token: string }).access_token;
+    // client 2
+    code = await requestAuthorizationCode(w, confidentialClientId, userAuthHeader);
+    const client2 = await requestTokenWithAuthorizationCodeAndForm(
+      w,
+      confidentialClientId,
+      clientSecret,
+      code,
+    );
+    assert.equal(client2.status, 200, client2.text);
+    await testListAuthorizedClients(userAuthHeader);
+    await testListAuthorizedClientWithMultipleRefreshTokens(userAuthHeader);
+    await testListAuthorizedClientWithMultipleAccessTokens(userAuthHeader);
+    await testListWithClientsFromAnotherUser(userAuthHeader);
+    // revoke client 1
+    await testRevokeAllTokenViaSuperClient(publicClientId, userAuthHeader, accessToken);
+    // revoke client 2
+    const node = client2.body as { access_token: string; refresh_token: string };
+    accessToken = node.access_token;
+    await testRevokeAllTokenViaSuperClient(confidentialClientId, userAuthHeader, accessToken);
+    await assertRevokedRefreshTokenRefused(
+      w,
+      confidentialClientId,
+      clientSecret,
+      node.refresh_token,
+    );
+  });
 
   async function testListAuthorizedClientWithMultipleRefreshTokens(
     userAuthHeader: string,
