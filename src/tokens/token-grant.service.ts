@@ -321,7 +321,10 @@ export class TokenGrantService {
     return issued;
   }
 
-  /** RFC 6749 §4.4: confidential clients only; no user and no refresh token. */
+  /**
+   * RFC 6749 §4.4: confidential clients only; no user and no refresh token (§4.4.3). The scope
+   * is narrowed to what the client may hold (ScopePolicy.narrowed, as in Kustvakt).
+   */
   private async clientCredentials(client: Client, form: TokenRequestDto): Promise<IssuedTokens> {
     if (client.type !== 'CONFIDENTIAL') {
       throw new OAuthError(
@@ -335,7 +338,7 @@ export class TokenGrantService {
       client,
       userId: null,
       username: null,
-      scopes: this.scopes.grantable(form.scope, client),
+      scopes: this.scopes.narrowed(form.scope, client),
       familyId: this.tokenService.newFamilyId(),
       userAuthenticatedAt: null,
     });
