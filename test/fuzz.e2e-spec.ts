@@ -176,22 +176,22 @@ class Fixture {
     // A code redeemed once, and a refresh token rotated once: replays of both.
     const grants = t.get(TokenGrantService);
     const setup: Caller = { source: 'fixture setup', abandoned: () => false };
-    const confEntity = await fx.client('conf');
+    const confCredentials = {
+      caller: setup,
+      clientId: conf.client_id,
+      clientSecret: conf.client_secret,
+    };
     const used = await fx.authorizeCode();
-    await grants.grant(
-      confEntity,
-      {
-        grant_type: 'authorization_code',
-        code: used.code,
-        code_verifier: used.verifier,
-      },
-      setup,
-    );
+    await grants.token(confCredentials, {
+      grant_type: 'authorization_code',
+      code: used.code,
+      code_verifier: used.verifier,
+    });
     fx.values.set('code.used', used.code);
     fx.burned.add(used.code);
     const rotating = await fx.issue('conf', fx.user);
     const rotated = rotating.refresh_token ?? '';
-    await grants.grant(confEntity, { grant_type: 'refresh_token', refresh_token: rotated }, setup);
+    await grants.token(confCredentials, { grant_type: 'refresh_token', refresh_token: rotated });
     fx.values.set('refresh.rotated', rotated);
     fx.burned.add(rotated);
     return fx;

@@ -233,8 +233,10 @@ describe('POST /oauth2/token and POST /oauth2/revoke', () => {
 
     it('requires the redirect_uri when the authorization request sent it (RFC 6749 §4.1.3)', async () => {
       const code = await codeFor(pdf, { redirectUri: pdf.redirect_uri ?? '' });
-      assertError(await exchange(pdf, code), 400, 'invalid_grant');
-      const ok = await exchange(pdf, code, { redirect_uri: pdf.redirect_uri ?? '' });
+      const missing = assertError(await exchange(pdf, code), 400, 'invalid_grant');
+      assert.match(missing.error_description, /redirect_uri is required/);
+      const fresh = await codeFor(pdf, { redirectUri: pdf.redirect_uri ?? '' });
+      const ok = await exchange(pdf, fresh, { redirect_uri: pdf.redirect_uri ?? '' });
       assertIssued(ok, { refresh: true, expiresIn: DAY });
     });
 
@@ -494,11 +496,95 @@ describe('POST /oauth2/token and POST /oauth2/revoke', () => {
       const res = await token({ grant_type: 'client_credentials', scope: 'all' }, clientBasic(pdf));
       assertError(res, 400, 'invalid_scope');
     });
+
+    it('grants the requested scopes the client may hold and says so in scope (RFC 6749 §3.3)', async () => {
+      for (const [requested, granted] of [
+        ['preferred_username client_info', 'client_info'],
+        ['all search', 'search'],
+        ['match_info nonsense search', 'match_info search'],
+      ]) {
+        const res = await token(
+          { grant_type: 'client_credentials', scope: requested ?? '' },
+          clientBasic(pdf),
+        );
+        const body = assertIssued(res, { refresh: false, expiresIn: DAY });
+        assert.equal(body.scope, granted);
+        assert.equal((await tokenRow(body.access_token)).scope, granted);
+      }
+    });
+
+    it('400 invalid_scope when no scope is requested, or none of them may be granted', async () => {
+      const forms: Array<Record<string, string>> = [
+        {},
+        { scope: 'preferred_username' },
+        { scope: 'all nonsense' },
+      ];
+      for (const form of forms) {
+        assertError(
+          await token({ grant_type: 'client_credentials', ...form }, clientBasic(pdf)),
+          400,
+          'invalid_scope',
+        );
+      }
+    });
   });
 
   describe('errors', () => {
     it('400 invalid_request without grant_type', async () => {
       assertError(await token({ scope: 'search' }, clientBasic(pdf)), 400, 'invalid_request');
+    });
+
+    describe('the request is checked before the client (RFC 6749 §5.2; Kustvakt)', () => {
+      const failures = async () => {
+        const text = (await t.http().get('/metrics')).text;
+        return text
+          .split('\n')
+          .filter((l) => l.startsWith('tokenvakt_authentication_failures_total'))
+          .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+      };
+
+      it('an empty form: 400 invalid_request, not 401', async () => {
+        assertError(await token({}), 400, 'invalid_request');
+      });
+
+      it('an unknown grant_type without client credentials: 400 unsupported_grant_type', async () => {
+        assertError(await token({ grant_type: 'blahblah' }), 400, 'unsupported_grant_type');
+      });
+
+      it('a malformed request with wrong client credentials: 400, and no secret is checked', async () => {
+        const before = await failures();
+        const wrong = basicAuth(pdf.client_id, 'tvs_wrong');
+        assertError(await token({}, wrong), 400, 'invalid_request');
+        assertError(await token({ grant_type: 'implicit' }, wrong), 400, 'unsupported_grant_type');
+        const forms: Array<Record<string, string>> = [
+          { grant_type: 'authorization_code' },
+          { grant_type: 'refresh_token' },
+          { grant_type: 'password', username: 'alice' },
+        ];
+        for (const form of forms) {
+          assertError(await token(form, wrong), 400, 'invalid_request');
+        }
+        assert.equal(await failures(), before, 'no failed credential check was counted');
+      });
+
+      it('a well-formed request with wrong client credentials: 401 with its challenge', async () => {
+        const res = await token(
+          { grant_type: 'refresh_token', refresh_token: 'tvr_x' },
+          basicAuth(pdf.client_id, 'tvs_wrong'),
+        );
+        assertError(res, 401, 'invalid_client');
+        assert.equal(res.headers['www-authenticate'], 'Basic realm="tokenvakt"');
+      });
+
+      it('a client_secret without client_id: 400 invalid_request (malformed, as in Kustvakt)', async () => {
+        const res = await token({
+          grant_type: 'client_credentials',
+          scope: 'search',
+          client_secret: pdf.client_secret ?? '',
+        });
+        assertError(res, 400, 'invalid_request');
+        assert.match(res.body.error_description as string, /without client_id/);
+      });
     });
 
     it('400 unsupported_grant_type for an unknown grant_type', async () => {
