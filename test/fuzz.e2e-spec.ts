@@ -766,7 +766,15 @@ async function exercise(t: TestApp, fx: Fixture, request: FuzzRequest): Promise<
       change.table === 'tokens' &&
       change.kind === 'changed' &&
       change.columns.every(([column, was]) => column === 'revoked_at' && was === 'NULL');
-    const forbidden = changes.filter((change) => !allowed(change));
+    // README: Security model — a refused redemption spends the code it presented (not a 429).
+    const spent = (change: Change) =>
+      /\/oauth2\/token$/.test(built.url) &&
+      res.status !== 429 &&
+      change.table === 'authorization_codes' &&
+      change.kind === 'changed' &&
+      built.fields.some(([name, value]) => name === 'code' && digestSecret(value) === change.key) &&
+      change.columns.every(([column, was]) => column === 'redeemed_at' && was === 'NULL');
+    const forbidden = changes.filter((change) => !allowed(change) && !spent(change));
     assert.deepEqual(
       forbidden,
       [],

@@ -240,6 +240,189 @@ describe('POST /oauth2/token and POST /oauth2/revoke', () => {
       assertIssued(ok, { refresh: true, expiresIn: DAY });
     });
 
+    describe('a refused redemption spends the code (RFC 6749 §4.1.2, §10.5; Kustvakt)', () => {
+      const codeRow = (code: string) =>
+        t.dataSource
+          .getRepository(AuthorizationCode)
+          .findOneByOrFail({ digest: digestSecret(code) });
+      const familyTokens = async (code: string) =>
+        t.dataSource.getRepository(Token).countBy({ familyId: (await codeRow(code)).familyId });
+
+      /** Each way to fail a redemption, with what the failure answers. */
+      const refusals: Array<{
+        name: string;
+        status: number;
+        error: string;
+        redeem: (code: string) => Promise<Response>;
+      }> = [
+        {
+          name: 'a wrong redirect_uri',
+          status: 400,
+          error: 'invalid_grant',
+          redeem: (code) => exchange(pdf, code, { redirect_uri: 'https://elsewhere.example/cb' }),
+        },
+        {
+          name: 'a missing redirect_uri',
+          status: 400,
+          error: 'invalid_grant',
+          redeem: (code) => exchange(pdf, code),
+        },
+        {
+          name: 'a code_verifier for a code without a challenge',
+          status: 400,
+          error: 'invalid_grant',
+          redeem: (code) =>
+            exchange(pdf, code, {
+              redirect_uri: pdf.redirect_uri ?? '',
+              code_verifier: pkcePair().verifier,
+            }),
+        },
+        {
+          name: 'a wrong client secret (failed client authentication)',
+          status: 401,
+          error: 'invalid_client',
+          redeem: (code) =>
+            token(
+              { grant_type: 'authorization_code', code, redirect_uri: pdf.redirect_uri ?? '' },
+              basicAuth(pdf.client_id, 'tvs_wrong'),
+            ),
+        },
+        {
+          name: 'the client_id alone of a confidential client',
+          status: 401,
+          error: 'invalid_client',
+          redeem: (code) =>
+            token({
+              grant_type: 'authorization_code',
+              code,
+              redirect_uri: pdf.redirect_uri ?? '',
+              client_id: pdf.client_id,
+            }),
+        },
+        {
+          name: 'no client authentication at all',
+          status: 401,
+          error: 'invalid_client',
+          redeem: (code) =>
+            token({ grant_type: 'authorization_code', code, redirect_uri: pdf.redirect_uri ?? '' }),
+        },
+        {
+          name: 'two client authentication methods',
+          status: 400,
+          error: 'invalid_request',
+          redeem: (code) =>
+            token(
+              {
+                grant_type: 'authorization_code',
+                code,
+                redirect_uri: pdf.redirect_uri ?? '',
+                client_secret: pdf.client_secret ?? '',
+              },
+              clientBasic(pdf),
+            ),
+        },
+        {
+          name: 'another client',
+          status: 400,
+          error: 'invalid_grant',
+          redeem: (code) => exchange(stats, code, { redirect_uri: pdf.redirect_uri ?? '' }),
+        },
+      ];
+
+      for (const refusal of refusals) {
+        it(`after ${refusal.name}, the right request gets invalid_grant and nothing is issued`, async () => {
+          const code = await codeFor(pdf, { redirectUri: pdf.redirect_uri ?? '' });
+          const res = await refusal.redeem(code);
+          assertError(res, refusal.status, refusal.error);
+          if (refusal.status === 401) {
+            assert.equal(res.headers['www-authenticate'], 'Basic realm="tokenvakt"');
+          }
+          assert.notEqual((await codeRow(code)).redeemedAt, null, 'the code is spent');
+
+          const right = await exchange(pdf, code, { redirect_uri: pdf.redirect_uri ?? '' });
+          const body = assertError(right, 400, 'invalid_grant');
+          assert.match(body.error_description, /already been used/);
+          assert.equal(await familyTokens(code), 0);
+        });
+      }
+
+      it('after a wrong code_verifier from a public client (PKCE), the right one is refused', async () => {
+        const { verifier, challenge } = pkcePair();
+        const code = await codeFor(script, { challenge });
+        assertError(
+          await exchange(script, code, { code_verifier: pkcePair().verifier }),
+          400,
+          'invalid_grant',
+        );
+        assertError(
+          await exchange(script, code, { code_verifier: verifier }),
+          400,
+          'invalid_grant',
+        );
+        assert.equal(await familyTokens(code), 0);
+      });
+
+      it('a code spent by a refusal revokes nothing when presented again; a redeemed one still does', async () => {
+        const reuseCount = async () => {
+          const text = (await t.http().get('/metrics')).text;
+          const line = text
+            .split('\n')
+            .find((l) => l.startsWith('tokenvakt_revocations_total{cause="reuse"}'));
+          return Number(line?.split(' ').pop() ?? 0);
+        };
+        const before = await reuseCount();
+        const spent = await codeFor(pdf);
+        assertError(await exchange(stats, spent), 400, 'invalid_grant');
+        assertError(await exchange(pdf, spent), 400, 'invalid_grant');
+        assert.equal(await reuseCount(), before, 'no reuse counted: nothing was issued');
+
+        const redeemed = await codeFor(pdf);
+        const first = assertIssued(await exchange(pdf, redeemed), {
+          refresh: true,
+          expiresIn: DAY,
+        });
+        // A failed attempt with the used code is refused and changes nothing (as before).
+        assertError(await exchange(stats, redeemed), 400, 'invalid_grant');
+        assert.equal((await tokenRow(first.access_token)).revokedAt, null);
+        // Its own client redeeming it again is reuse: the grant is revoked (RFC 6749 §4.1.2).
+        assertError(await exchange(pdf, redeemed), 400, 'invalid_grant');
+        assert.notEqual((await tokenRow(first.access_token)).revokedAt, null);
+        assert.equal(await reuseCount(), before + 1);
+      });
+
+      it('a refusal racing the right request: the database lets exactly one of them have the code', async () => {
+        for (let round = 0; round < 5; round++) {
+          const code = await codeFor(pdf, { redirectUri: pdf.redirect_uri ?? '' });
+          const [right, wrong] = await Promise.all([
+            exchange(pdf, code, { redirect_uri: pdf.redirect_uri ?? '' }),
+            exchange(pdf, code, { redirect_uri: 'https://elsewhere.example/cb' }),
+          ]);
+          assertError(wrong, 400, 'invalid_grant');
+          if (right.status === 200) {
+            const issued = assertIssued(right, { refresh: true, expiresIn: DAY });
+            assert.equal((await tokenRow(issued.access_token)).revokedAt, null);
+          } else {
+            assertError(right, 400, 'invalid_grant');
+            assert.equal(await familyTokens(code), 0);
+          }
+        }
+      });
+
+      it('a request refused with 429 by the throttle does not spend the code', async () => {
+        const throttled = await createClient(t);
+        const code = await codeFor(throttled);
+        for (let i = 0; i < 10; i++) {
+          await token(
+            { grant_type: 'client_credentials', scope: 'search' },
+            basicAuth(throttled.client_id, 'tvs_wrong'),
+          );
+        }
+        const res = await exchange(throttled, code);
+        assert.equal(res.status, 429, res.text);
+        assert.equal((await codeRow(code)).redeemedAt, null, 'the code is not spent');
+      });
+    });
+
     it('refuses a wrong code_verifier', async () => {
       const { challenge } = pkcePair();
       const code = await codeFor(script, { challenge });

@@ -55,7 +55,17 @@ export class TokenGrantService {
    */
   async token(presented: PresentedClientCredentials, form: TokenRequestDto): Promise<IssuedTokens> {
     const request = wellFormed(form);
-    const client = await this.clientAuth.authenticateAtEndpoint(presented);
+    let client: Client;
+    try {
+      client = await this.clientAuth.authenticateAtEndpoint(presented);
+    } catch (error) {
+      // A code presented with failed client authentication is spent too (see
+      // authorizationCode): whoever sent it holds it, and only its client may redeem it.
+      if (request.grantType === 'authorization_code') {
+        await this.spendAfterRefusal(error, request.code);
+      }
+      throw error;
+    }
     switch (request.grantType) {
       case 'authorization_code':
         return this.authorizationCode(client, request.code, form);
@@ -68,7 +78,16 @@ export class TokenGrantService {
     }
   }
 
-  /** RFC 6749 §4.1.3 with PKCE (RFC 7636 §4.6) and single use (RFC 9700 §4.2.4). */
+  /**
+   * RFC 6749 §4.1.3 with PKCE (RFC 7636 §4.6) and single use (RFC 6749 §4.1.2, RFC 9700
+   * §4.2.4). A code is spent by its first redemption attempt, successful or not: a request
+   * that presents it and is refused (wrong client, wrong or missing redirect_uri or
+   * code_verifier, failed client authentication) spends it as well, so the right request
+   * after a wrong one is refused too (Kustvakt's oauth2.max.attempts, 1 by default). Either it
+   * was a broken client, which must start over, or someone else holds the code (RFC 6749
+   * §10.5), who then gets nothing by guessing the rest. A stranger cannot spend a code without
+   * holding it: codes are 256 random bits.
+   */
   private async authorizationCode(
     client: Client,
     rawCode: string,
@@ -83,7 +102,10 @@ export class TokenGrantService {
       );
     }
     const refusal = redemptionRefusal(client, code, form);
-    if (refusal) throw refusal;
+    if (refusal) {
+      await this.codes.spend(code.digest, now);
+      throw refusal;
+    }
     try {
       return await transactionRetryingLockConflicts(this.dataSource, async (manager) => {
         if (!(await this.codes.markRedeemed(code.digest, now, manager))) throw new AlreadyUsed();
@@ -104,10 +126,22 @@ export class TokenGrantService {
       });
     } catch (error) {
       if (!(error instanceof AlreadyUsed)) throw error;
-      // A replayed code may be in an attacker's hands: revoke what the first use issued.
+      // A replayed code may be in an attacker's hands: revoke what the first use issued. A
+      // code spent by a refused attempt issued nothing, so nothing is revoked.
       await this.revokeReusedFamily(code.familyId);
       throw OAuthError.invalidGrant('The authorization code has already been used.');
     }
+  }
+
+  /**
+   * Spends the presented code after its redemption was refused before the code was judged
+   * (client authentication). Not after a 429 or a 5xx: such a request was not judged at all,
+   * and the client may retry it.
+   */
+  private async spendAfterRefusal(error: unknown, rawCode: string): Promise<void> {
+    if (!(error instanceof OAuthError) || error.status >= 500 || error.status === 429) return;
+    const digest = codeDigest(rawCode);
+    if (digest !== undefined) await this.codes.spend(digest, new Date());
   }
 
   /**
@@ -249,10 +283,13 @@ export class TokenGrantService {
     );
   }
 
-  /** A used code or an exchanged refresh token came back: someone holds a copy, so end the grant. */
+  /**
+   * A used code or an exchanged refresh token came back: someone holds a copy, so end the
+   * grant. Counted in the metrics only when it revoked a live token, as every other cause.
+   */
   private async revokeReusedFamily(familyId: string): Promise<void> {
-    this.metrics.revocations.inc({ cause: 'reuse' });
-    await this.tokens.revokeFamily(familyId, new Date());
+    const revoked = await this.tokens.revokeFamily(familyId, new Date());
+    if (revoked > 0) this.metrics.revocations.inc({ cause: 'reuse' });
   }
 
   /** RFC 6749 §4.3, for first-party super clients only (README: API at a glance). */

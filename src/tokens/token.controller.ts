@@ -36,7 +36,7 @@ export class TokenController {
     [
       400,
       'invalid_grant',
-      'code or refresh token unknown, expired, used, of another client; PKCE or redirect_uri mismatch; wrong password.',
+      'code or refresh token unknown, expired, used, of another client; PKCE or redirect_uri mismatch; wrong password. A refused code redemption spends the code',
     ],
     [
       400,
