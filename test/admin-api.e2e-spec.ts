@@ -372,7 +372,6 @@ describe('admin API: GET/DELETE /admin/users/{username}/tokens (README: API at a
 
     for (const [name, query] of [
       ['an unknown token_type', { token_type: 'id_token' }],
-      ['an empty token_type', { token_type: '' }],
       ['a differently cased token_type', { token_type: 'ACCESS_TOKEN' }],
       ['max_results=0', { max_results: '0' }],
       ['max_results=201', { max_results: '201' }],

@@ -258,23 +258,29 @@ describe('authentication and error handling of the super-client services', () =>
       );
     });
 
-    for (const start of ['-1', 'abc', '1.5', '']) {
+    for (const start of ['-1', 'abc', '1.5']) {
       it(`refuses start=${JSON.stringify(start)} with 400 invalid_request`, async () => {
         expectError(await list(aliceAuth, { start }), 400, 'invalid_request');
       });
     }
 
-    for (const maxResults of ['0', '201', 'x', '-5', '']) {
+    for (const maxResults of ['0', '201', 'x', '-5']) {
       it(`refuses max_results=${JSON.stringify(maxResults)} with 400 invalid_request`, async () => {
         expectError(await list(aliceAuth, { max_results: maxResults }), 400, 'invalid_request');
       });
     }
 
-    for (const countsOnly of ['yes', '1', '']) {
+    for (const countsOnly of ['yes', '1']) {
       it(`refuses counts_only=${JSON.stringify(countsOnly)} with 400 invalid_request`, async () => {
         expectError(await list(aliceAuth, { counts_only: countsOnly }), 400, 'invalid_request');
       });
     }
+
+    it('takes start=, max_results= and counts_only= sent empty as omitted (RFC 6749 §3.1)', async () => {
+      const res = await list(aliceAuth, { start: '', max_results: '', counts_only: '' });
+      assert.equal(res.status, 200, res.text);
+      assert.ok(Array.isArray(res.body));
+    });
 
     it('accepts the paging boundaries start=0, max_results=1 and 200, counts_only=false', async () => {
       for (const form of [

@@ -176,22 +176,22 @@ class Fixture {
     // A code redeemed once, and a refresh token rotated once: replays of both.
     const grants = t.get(TokenGrantService);
     const setup: Caller = { source: 'fixture setup', abandoned: () => false };
-    const confEntity = await fx.client('conf');
+    const confCredentials = {
+      caller: setup,
+      clientId: conf.client_id,
+      clientSecret: conf.client_secret,
+    };
     const used = await fx.authorizeCode();
-    await grants.grant(
-      confEntity,
-      {
-        grant_type: 'authorization_code',
-        code: used.code,
-        code_verifier: used.verifier,
-      },
-      setup,
-    );
+    await grants.token(confCredentials, {
+      grant_type: 'authorization_code',
+      code: used.code,
+      code_verifier: used.verifier,
+    });
     fx.values.set('code.used', used.code);
     fx.burned.add(used.code);
     const rotating = await fx.issue('conf', fx.user);
     const rotated = rotating.refresh_token ?? '';
-    await grants.grant(confEntity, { grant_type: 'refresh_token', refresh_token: rotated }, setup);
+    await grants.token(confCredentials, { grant_type: 'refresh_token', refresh_token: rotated });
     fx.values.set('refresh.rotated', rotated);
     fx.burned.add(rotated);
     return fx;
@@ -766,7 +766,15 @@ async function exercise(t: TestApp, fx: Fixture, request: FuzzRequest): Promise<
       change.table === 'tokens' &&
       change.kind === 'changed' &&
       change.columns.every(([column, was]) => column === 'revoked_at' && was === 'NULL');
-    const forbidden = changes.filter((change) => !allowed(change));
+    // README: Security model — a refused redemption spends the code it presented (not a 429).
+    const spent = (change: Change) =>
+      /\/oauth2\/token$/.test(built.url) &&
+      res.status !== 429 &&
+      change.table === 'authorization_codes' &&
+      change.kind === 'changed' &&
+      built.fields.some(([name, value]) => name === 'code' && digestSecret(value) === change.key) &&
+      change.columns.every(([column, was]) => column === 'redeemed_at' && was === 'NULL');
+    const forbidden = changes.filter((change) => !allowed(change) && !spent(change));
     assert.deepEqual(
       forbidden,
       [],

@@ -198,7 +198,13 @@ describe('users in LDAP (README: Users in LDAP)', { skip }, () => {
       await expectWrongPassword(t, superClient, 'nobody', people.alice.password);
       await expectWrongPassword(t, superClient, 'nobody@example.org', 'x');
       // slapd here takes a DN with an empty password as an anonymous bind, "successfully".
-      await expectWrongPassword(t, superClient, 'alice', '');
+      // In the password grant an empty password is no password (RFC 6749 §3.1): 400 before
+      // the directory is asked; with Basic it is refused as a wrong one.
+      const empty = await passwordGrant(t, superClient, 'alice', '');
+      expectOAuthError(empty, 400, 'invalid_request');
+      const basic = await listTokens(t, superClient, basicAuth('alice', ''));
+      expectOAuthError(basic, 401, 'invalid_token');
+      assert.deepEqual(basic.body, WRONG_PASSWORD_BASIC);
     });
 
     it('refuses an e-mail address two entries share, whichever password comes with it', async () => {

@@ -393,8 +393,16 @@ describe('Personal tokens: Kalamar\'s "Issue new token", unchanged', () => {
     });
     expectOAuthError(withoutUri, 400, 'invalid_grant');
     assert.deepEqual(await kalamar.tokenList(alice, clientId), []);
-    // Control: the code is still good for the redirect_uri it was issued to.
-    const exchanged = await kalamar.exchange(clientId, code, tokenPage(clientId));
+    // A refused exchange spends the code (README: Security model): the right redirect_uri
+    // after a wrong one is refused too.
+    expectOAuthError(
+      await kalamar.exchange(clientId, code, tokenPage(clientId)),
+      400,
+      'invalid_grant',
+    );
+    // Control: a fresh code is good for the redirect_uri it was issued to.
+    const fresh = codeFrom(await kalamar.issueNewToken(alice, clientId));
+    const exchanged = await kalamar.exchange(clientId, fresh, tokenPage(clientId));
     assert.equal(exchanged.status, 200, exchanged.text);
   });
 
@@ -407,6 +415,8 @@ describe('Personal tokens: Kalamar\'s "Issue new token", unchanged', () => {
       401,
       'invalid_client',
     );
+    // That refusal spent the code (README: Security model); the client starts over.
+    const fresh = codeFrom(await kalamar.issueNewToken(alice, client.client_id));
     const exchanged = await t
       .http()
       .post('/api/v1.0/oauth2/token')
@@ -415,7 +425,7 @@ describe('Personal tokens: Kalamar\'s "Issue new token", unchanged', () => {
         client_id: client.client_id,
         client_secret: client.client_secret,
         grant_type: 'authorization_code',
-        code,
+        code: fresh,
         redirect_uri: tokenPage(client.client_id),
       });
     assert.equal(exchanged.status, 200, exchanged.text);

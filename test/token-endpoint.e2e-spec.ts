@@ -233,9 +233,194 @@ describe('POST /oauth2/token and POST /oauth2/revoke', () => {
 
     it('requires the redirect_uri when the authorization request sent it (RFC 6749 §4.1.3)', async () => {
       const code = await codeFor(pdf, { redirectUri: pdf.redirect_uri ?? '' });
-      assertError(await exchange(pdf, code), 400, 'invalid_grant');
-      const ok = await exchange(pdf, code, { redirect_uri: pdf.redirect_uri ?? '' });
+      const missing = assertError(await exchange(pdf, code), 400, 'invalid_grant');
+      assert.match(missing.error_description, /redirect_uri is required/);
+      const fresh = await codeFor(pdf, { redirectUri: pdf.redirect_uri ?? '' });
+      const ok = await exchange(pdf, fresh, { redirect_uri: pdf.redirect_uri ?? '' });
       assertIssued(ok, { refresh: true, expiresIn: DAY });
+    });
+
+    describe('a refused redemption spends the code (RFC 6749 §4.1.2, §10.5; Kustvakt)', () => {
+      const codeRow = (code: string) =>
+        t.dataSource
+          .getRepository(AuthorizationCode)
+          .findOneByOrFail({ digest: digestSecret(code) });
+      const familyTokens = async (code: string) =>
+        t.dataSource.getRepository(Token).countBy({ familyId: (await codeRow(code)).familyId });
+
+      /** Each way to fail a redemption, with what the failure answers. */
+      const refusals: Array<{
+        name: string;
+        status: number;
+        error: string;
+        redeem: (code: string) => Promise<Response>;
+      }> = [
+        {
+          name: 'a wrong redirect_uri',
+          status: 400,
+          error: 'invalid_grant',
+          redeem: (code) => exchange(pdf, code, { redirect_uri: 'https://elsewhere.example/cb' }),
+        },
+        {
+          name: 'a missing redirect_uri',
+          status: 400,
+          error: 'invalid_grant',
+          redeem: (code) => exchange(pdf, code),
+        },
+        {
+          name: 'a code_verifier for a code without a challenge',
+          status: 400,
+          error: 'invalid_grant',
+          redeem: (code) =>
+            exchange(pdf, code, {
+              redirect_uri: pdf.redirect_uri ?? '',
+              code_verifier: pkcePair().verifier,
+            }),
+        },
+        {
+          name: 'a wrong client secret (failed client authentication)',
+          status: 401,
+          error: 'invalid_client',
+          redeem: (code) =>
+            token(
+              { grant_type: 'authorization_code', code, redirect_uri: pdf.redirect_uri ?? '' },
+              basicAuth(pdf.client_id, 'tvs_wrong'),
+            ),
+        },
+        {
+          name: 'the client_id alone of a confidential client',
+          status: 401,
+          error: 'invalid_client',
+          redeem: (code) =>
+            token({
+              grant_type: 'authorization_code',
+              code,
+              redirect_uri: pdf.redirect_uri ?? '',
+              client_id: pdf.client_id,
+            }),
+        },
+        {
+          name: 'no client authentication at all',
+          status: 401,
+          error: 'invalid_client',
+          redeem: (code) =>
+            token({ grant_type: 'authorization_code', code, redirect_uri: pdf.redirect_uri ?? '' }),
+        },
+        {
+          name: 'two client authentication methods',
+          status: 400,
+          error: 'invalid_request',
+          redeem: (code) =>
+            token(
+              {
+                grant_type: 'authorization_code',
+                code,
+                redirect_uri: pdf.redirect_uri ?? '',
+                client_secret: pdf.client_secret ?? '',
+              },
+              clientBasic(pdf),
+            ),
+        },
+        {
+          name: 'another client',
+          status: 400,
+          error: 'invalid_grant',
+          redeem: (code) => exchange(stats, code, { redirect_uri: pdf.redirect_uri ?? '' }),
+        },
+      ];
+
+      for (const refusal of refusals) {
+        it(`after ${refusal.name}, the right request gets invalid_grant and nothing is issued`, async () => {
+          const code = await codeFor(pdf, { redirectUri: pdf.redirect_uri ?? '' });
+          const res = await refusal.redeem(code);
+          assertError(res, refusal.status, refusal.error);
+          if (refusal.status === 401) {
+            assert.equal(res.headers['www-authenticate'], 'Basic realm="tokenvakt"');
+          }
+          assert.notEqual((await codeRow(code)).redeemedAt, null, 'the code is spent');
+
+          const right = await exchange(pdf, code, { redirect_uri: pdf.redirect_uri ?? '' });
+          const body = assertError(right, 400, 'invalid_grant');
+          assert.match(body.error_description, /already been used/);
+          assert.equal(await familyTokens(code), 0);
+        });
+      }
+
+      it('after a wrong code_verifier from a public client (PKCE), the right one is refused', async () => {
+        const { verifier, challenge } = pkcePair();
+        const code = await codeFor(script, { challenge });
+        assertError(
+          await exchange(script, code, { code_verifier: pkcePair().verifier }),
+          400,
+          'invalid_grant',
+        );
+        assertError(
+          await exchange(script, code, { code_verifier: verifier }),
+          400,
+          'invalid_grant',
+        );
+        assert.equal(await familyTokens(code), 0);
+      });
+
+      it('a code spent by a refusal revokes nothing when presented again; a redeemed one still does', async () => {
+        const reuseCount = async () => {
+          const text = (await t.http().get('/metrics')).text;
+          const line = text
+            .split('\n')
+            .find((l) => l.startsWith('tokenvakt_revocations_total{cause="reuse"}'));
+          return Number(line?.split(' ').pop() ?? 0);
+        };
+        const before = await reuseCount();
+        const spent = await codeFor(pdf);
+        assertError(await exchange(stats, spent), 400, 'invalid_grant');
+        assertError(await exchange(pdf, spent), 400, 'invalid_grant');
+        assert.equal(await reuseCount(), before, 'no reuse counted: nothing was issued');
+
+        const redeemed = await codeFor(pdf);
+        const first = assertIssued(await exchange(pdf, redeemed), {
+          refresh: true,
+          expiresIn: DAY,
+        });
+        // A failed attempt with the used code is refused and changes nothing (as before).
+        assertError(await exchange(stats, redeemed), 400, 'invalid_grant');
+        assert.equal((await tokenRow(first.access_token)).revokedAt, null);
+        // Its own client redeeming it again is reuse: the grant is revoked (RFC 6749 §4.1.2).
+        assertError(await exchange(pdf, redeemed), 400, 'invalid_grant');
+        assert.notEqual((await tokenRow(first.access_token)).revokedAt, null);
+        assert.equal(await reuseCount(), before + 1);
+      });
+
+      it('a refusal racing the right request: the database lets exactly one of them have the code', async () => {
+        for (let round = 0; round < 5; round++) {
+          const code = await codeFor(pdf, { redirectUri: pdf.redirect_uri ?? '' });
+          const [right, wrong] = await Promise.all([
+            exchange(pdf, code, { redirect_uri: pdf.redirect_uri ?? '' }),
+            exchange(pdf, code, { redirect_uri: 'https://elsewhere.example/cb' }),
+          ]);
+          assertError(wrong, 400, 'invalid_grant');
+          if (right.status === 200) {
+            const issued = assertIssued(right, { refresh: true, expiresIn: DAY });
+            assert.equal((await tokenRow(issued.access_token)).revokedAt, null);
+          } else {
+            assertError(right, 400, 'invalid_grant');
+            assert.equal(await familyTokens(code), 0);
+          }
+        }
+      });
+
+      it('a request refused with 429 by the throttle does not spend the code', async () => {
+        const throttled = await createClient(t);
+        const code = await codeFor(throttled);
+        for (let i = 0; i < 10; i++) {
+          await token(
+            { grant_type: 'client_credentials', scope: 'search' },
+            basicAuth(throttled.client_id, 'tvs_wrong'),
+          );
+        }
+        const res = await exchange(throttled, code);
+        assert.equal(res.status, 429, res.text);
+        assert.equal((await codeRow(code)).redeemedAt, null, 'the code is not spent');
+      });
     });
 
     it('refuses a wrong code_verifier', async () => {
@@ -494,11 +679,95 @@ describe('POST /oauth2/token and POST /oauth2/revoke', () => {
       const res = await token({ grant_type: 'client_credentials', scope: 'all' }, clientBasic(pdf));
       assertError(res, 400, 'invalid_scope');
     });
+
+    it('grants the requested scopes the client may hold and says so in scope (RFC 6749 §3.3)', async () => {
+      for (const [requested, granted] of [
+        ['preferred_username client_info', 'client_info'],
+        ['all search', 'search'],
+        ['match_info nonsense search', 'match_info search'],
+      ]) {
+        const res = await token(
+          { grant_type: 'client_credentials', scope: requested ?? '' },
+          clientBasic(pdf),
+        );
+        const body = assertIssued(res, { refresh: false, expiresIn: DAY });
+        assert.equal(body.scope, granted);
+        assert.equal((await tokenRow(body.access_token)).scope, granted);
+      }
+    });
+
+    it('400 invalid_scope when no scope is requested, or none of them may be granted', async () => {
+      const forms: Array<Record<string, string>> = [
+        {},
+        { scope: 'preferred_username' },
+        { scope: 'all nonsense' },
+      ];
+      for (const form of forms) {
+        assertError(
+          await token({ grant_type: 'client_credentials', ...form }, clientBasic(pdf)),
+          400,
+          'invalid_scope',
+        );
+      }
+    });
   });
 
   describe('errors', () => {
     it('400 invalid_request without grant_type', async () => {
       assertError(await token({ scope: 'search' }, clientBasic(pdf)), 400, 'invalid_request');
+    });
+
+    describe('the request is checked before the client (RFC 6749 §5.2; Kustvakt)', () => {
+      const failures = async () => {
+        const text = (await t.http().get('/metrics')).text;
+        return text
+          .split('\n')
+          .filter((l) => l.startsWith('tokenvakt_authentication_failures_total'))
+          .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+      };
+
+      it('an empty form: 400 invalid_request, not 401', async () => {
+        assertError(await token({}), 400, 'invalid_request');
+      });
+
+      it('an unknown grant_type without client credentials: 400 unsupported_grant_type', async () => {
+        assertError(await token({ grant_type: 'blahblah' }), 400, 'unsupported_grant_type');
+      });
+
+      it('a malformed request with wrong client credentials: 400, and no secret is checked', async () => {
+        const before = await failures();
+        const wrong = basicAuth(pdf.client_id, 'tvs_wrong');
+        assertError(await token({}, wrong), 400, 'invalid_request');
+        assertError(await token({ grant_type: 'implicit' }, wrong), 400, 'unsupported_grant_type');
+        const forms: Array<Record<string, string>> = [
+          { grant_type: 'authorization_code' },
+          { grant_type: 'refresh_token' },
+          { grant_type: 'password', username: 'alice' },
+        ];
+        for (const form of forms) {
+          assertError(await token(form, wrong), 400, 'invalid_request');
+        }
+        assert.equal(await failures(), before, 'no failed credential check was counted');
+      });
+
+      it('a well-formed request with wrong client credentials: 401 with its challenge', async () => {
+        const res = await token(
+          { grant_type: 'refresh_token', refresh_token: 'tvr_x' },
+          basicAuth(pdf.client_id, 'tvs_wrong'),
+        );
+        assertError(res, 401, 'invalid_client');
+        assert.equal(res.headers['www-authenticate'], 'Basic realm="tokenvakt"');
+      });
+
+      it('a client_secret without client_id: 400 invalid_request (malformed, as in Kustvakt)', async () => {
+        const res = await token({
+          grant_type: 'client_credentials',
+          scope: 'search',
+          client_secret: pdf.client_secret ?? '',
+        });
+        assertError(res, 400, 'invalid_request');
+        assert.match(res.body.error_description as string, /without client_id/);
+      });
     });
 
     it('400 unsupported_grant_type for an unknown grant_type', async () => {

@@ -66,7 +66,10 @@ export class ClientAuthService {
   /**
    * Client authentication at /oauth2/token, /oauth2/revoke and /oauth2/introspect:
    * client_secret_basic, client_secret_post, or `client_id` alone for a public client
-   * (RFC 6749 §2.3.1, §3.2.1). Using two methods at once is refused (RFC 6749 §2.3).
+   * (RFC 6749 §2.3.1, §3.2.1). Using two methods at once is refused (RFC 6749 §2.3). The
+   * form's fields arrive without empty values (RFC 6749 §3.1, readFormFields): `client_secret=`
+   * is no secret, so it never authenticates a confidential client, and a public client that
+   * sends it authenticates with its client_id alone.
    */
   async authenticateAtEndpoint(presented: PresentedClientCredentials): Promise<Client> {
     const header = parseAuthorizationHeader(presented.authorization);
@@ -86,7 +89,12 @@ export class ClientAuthService {
       }
       return this.verify(presented.caller, clientId, secret);
     }
-    if (!presented.clientId) {
+    if (presented.clientId === undefined) {
+      // A secret without the id it belongs to is a malformed request (RFC 6749 §5.2,
+      // invalid_request; Kustvakt answers the same), not an absent client authentication.
+      if (presented.clientSecret !== undefined) {
+        throw OAuthError.invalidRequest('client_secret was sent without client_id.');
+      }
       throw OAuthError.invalidClient('Client authentication is required.');
     }
     if (presented.clientSecret === undefined) {

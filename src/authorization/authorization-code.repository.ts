@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, In, IsNull, LessThanOrEqual, type Repository } from 'typeorm';
+import { retryOnLockConflict } from '../database/lock-conflicts';
 import { AuthorizationCode } from './authorization-code.entity';
 
 @Injectable()
@@ -18,13 +19,26 @@ export class AuthorizationCodeRepository {
   }
 
   /**
-   * Marks a code as used. Exactly one of any number of concurrent redemptions sees `true`
-   * (RFC 6749 §4.1.2: a code is single-use).
+   * Marks a code as used, in the transaction that issues its tokens. Exactly one of any number
+   * of concurrent redemptions (and spends) sees `true` (RFC 6749 §4.1.2: a code is single-use).
    */
   async markRedeemed(digest: string, now: Date, manager: EntityManager): Promise<boolean> {
     const result = await manager
       .getRepository(AuthorizationCode)
       .update({ digest, redeemedAt: IsNull() }, { redeemedAt: now });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /**
+   * Spends a code that a refused redemption presented (README: Security model): the same
+   * conditional UPDATE as markRedeemed, on its own, so that a correct request after a wrong one
+   * is refused. A concurrent redemption and this call are settled by the row: whichever
+   * updates it first wins, and the other changes nothing. True when this call spent it.
+   */
+  async spend(digest: string, now: Date): Promise<boolean> {
+    const result = await retryOnLockConflict(() =>
+      this.codes.update({ digest, redeemedAt: IsNull() }, { redeemedAt: now }),
+    );
     return (result.affected ?? 0) > 0;
   }
 

@@ -35,8 +35,15 @@ export function formFieldsOf(dto: unknown): readonly FormFieldRule[] | undefined
 }
 
 /**
- * The declared fields of a parsed form or query: each absent or a string within its length;
- * undeclared fields are dropped (RFC 6749 §3.2: unknown parameters are ignored).
+ * The declared fields of a parsed form or query: each absent or a non-empty string within its
+ * length; undeclared fields are dropped (RFC 6749 §3.2: unknown parameters are ignored).
+ *
+ * A field sent without a value (`client_secret=`) is left out, exactly as if it had not been
+ * sent: RFC 6749 §3.1 says "Parameters sent without a value MUST be treated as if they were
+ * omitted from the request", and tokenvakt applies that to every form and query it reads, so no
+ * route has to tell `''` from absent. No field is exempt (README: Choices where the spec is
+ * silent): an empty secret, password or verifier is then missing, never a value that could
+ * match. A repeated field is still refused, even when its values are empty.
  */
 export function readFormFields(
   rules: readonly FormFieldRule[],
@@ -52,6 +59,7 @@ export function readFormFields(
     if (typeof field !== 'string') {
       throw OAuthError.invalidRequest(`${name} must be given once, as a string`);
     }
+    if (field === '') continue;
     if (field.length > maxLength) {
       throw OAuthError.invalidRequest(`${name} is longer than ${maxLength} characters`);
     }

@@ -61,6 +61,25 @@ describe('FormField and readFormFields', () => {
     assert.equal(read(ExtendedForm, parse('code=abc')).code, 'abc');
   });
 
+  it('leaves out a field sent without a value, as if omitted (RFC 6749 §3.1)', () => {
+    assert.deepEqual(read(ExtendedForm, parse('name=&code=abc')), { code: 'abc' });
+    assert.deepEqual(read(ExtendedForm, parse('name&code=')), {});
+    assert.equal('name' in read(ExtendedForm, parse('name=')), false);
+    // Blanks are a value: only the empty string is no value.
+    assert.deepEqual(read(ExtendedForm, parse('name=%20')), { name: ' ' });
+  });
+
+  it('still refuses a repeated field whose values are empty', () => {
+    assert.match(
+      refusal(() => read(ExtendedForm, parse('name=&name='))),
+      /^name must be given once/,
+    );
+    assert.match(
+      refusal(() => read(ExtendedForm, parse('name=&name=alice'))),
+      /^name must be given once/,
+    );
+  });
+
   it('refuses a value that is not a parsed form at all', () => {
     refusal(() => read(BaseForm, undefined));
     refusal(() => read(BaseForm, 'name=alice'));

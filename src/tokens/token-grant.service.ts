@@ -7,6 +7,7 @@ import { UserAuthService } from '../auth/user-auth.service';
 import { parseScope, ScopePolicy } from '../auth/scope-policy';
 import type { AuthorizationCode } from '../authorization/authorization-code.entity';
 import { AuthorizationCodeRepository } from '../authorization/authorization-code.repository';
+import { ClientAuthService, type PresentedClientCredentials } from '../auth/client-auth.service';
 import { verifyS256 } from '../authorization/pkce';
 import type { Client } from '../clients/client.entity';
 import { sameRedirectUri } from '../clients/redirect-uri';
@@ -32,6 +33,7 @@ class AlreadyUsed extends Error {}
 @Injectable()
 export class TokenGrantService {
   constructor(
+    private readonly clientAuth: ClientAuthService,
     private readonly tokenService: TokenService,
     private readonly tokens: TokenRepository,
     private readonly codes: AuthorizationCodeRepository,
@@ -44,54 +46,65 @@ export class TokenGrantService {
     private readonly personalTokens: PersonalTokenReveal,
   ) {}
 
-  grant(client: Client, form: TokenRequestDto, caller: Caller): Promise<IssuedTokens> {
-    switch (form.grant_type) {
+  /**
+   * POST /oauth2/token. The request's shape is checked before the client (RFC 6749 §5.2 names
+   * no order; Kustvakt, through Nimbus, parses the request first): a form without grant_type,
+   * with an unknown one, or without the grant's own required parameters is answered 400 before
+   * any client credential is looked at, so such a request costs no secret check and is not
+   * counted by the throttle. Then the client authenticates, then the grant decides.
+   */
+  async token(presented: PresentedClientCredentials, form: TokenRequestDto): Promise<IssuedTokens> {
+    const request = wellFormed(form);
+    let client: Client;
+    try {
+      client = await this.clientAuth.authenticateAtEndpoint(presented);
+    } catch (error) {
+      // A code presented with failed client authentication is spent too (see
+      // authorizationCode): whoever sent it holds it, and only its client may redeem it.
+      if (request.grantType === 'authorization_code') {
+        await this.spendAfterRefusal(error, request.code);
+      }
+      throw error;
+    }
+    switch (request.grantType) {
       case 'authorization_code':
-        return this.authorizationCode(client, form);
+        return this.authorizationCode(client, request.code, form);
       case 'refresh_token':
-        return this.refreshToken(client, form);
+        return this.refreshToken(client, request.refreshToken, form);
       case 'password':
-        return this.password(client, form, caller);
+        return this.password(client, request, form, presented.caller);
       case 'client_credentials':
         return this.clientCredentials(client, form);
-      case undefined:
-      case '':
-        throw OAuthError.invalidRequest('grant_type is required.');
-      default:
-        throw new OAuthError(400, 'unsupported_grant_type', 'The grant_type is not supported.');
     }
   }
 
-  /** RFC 6749 §4.1.3 with PKCE (RFC 7636 §4.6) and single use (RFC 9700 §4.2.4). */
-  private async authorizationCode(client: Client, form: TokenRequestDto): Promise<IssuedTokens> {
-    if (!form.code) throw OAuthError.invalidRequest('code is required.');
-    const digest = form.code.startsWith(SECRET_PREFIX.authorizationCode)
-      ? digestSecret(form.code)
-      : undefined;
+  /**
+   * RFC 6749 §4.1.3 with PKCE (RFC 7636 §4.6) and single use (RFC 6749 §4.1.2, RFC 9700
+   * §4.2.4). A code is spent by its first redemption attempt, successful or not: a request
+   * that presents it and is refused (wrong client, wrong or missing redirect_uri or
+   * code_verifier, failed client authentication) spends it as well, so the right request
+   * after a wrong one is refused too (Kustvakt's oauth2.max.attempts, 1 by default). Either it
+   * was a broken client, which must start over, or someone else holds the code (RFC 6749
+   * §10.5), who then gets nothing by guessing the rest. A stranger cannot spend a code without
+   * holding it: codes are 256 random bits.
+   */
+  private async authorizationCode(
+    client: Client,
+    rawCode: string,
+    form: TokenRequestDto,
+  ): Promise<IssuedTokens> {
+    const digest = codeDigest(rawCode);
     const code = digest === undefined ? null : await this.codes.findByDigest(digest);
     const now = new Date();
-    if (!code || code.clientId !== client.id || code.expiresAt.getTime() <= now.getTime()) {
+    if (!code || code.expiresAt.getTime() <= now.getTime()) {
       throw OAuthError.invalidGrant(
         'The authorization code is unknown, expired, or was issued to another client.',
       );
     }
-    // The redirect URI is bound to the code when the authorize request named it (§4.1.3);
-    // compared in canonical form, as at the authorization endpoint.
-    if (
-      (code.redirectUriSent || form.redirect_uri !== undefined) &&
-      !sameRedirectUri(form.redirect_uri, code.redirectUri)
-    ) {
-      throw OAuthError.invalidGrant('redirect_uri does not match the authorization request.');
-    }
-    if (code.codeChallenge !== null) {
-      if (!form.code_verifier || !verifyS256(form.code_verifier, code.codeChallenge)) {
-        throw OAuthError.invalidGrant('The code_verifier does not match the code_challenge.');
-      }
-    } else if (form.code_verifier !== undefined) {
-      // RFC 9700 §2.1.1: a verifier without a challenge is a downgrade attempt.
-      throw OAuthError.invalidGrant(
-        'A code_verifier was sent but the authorization request had no code_challenge.',
-      );
+    const refusal = redemptionRefusal(client, code, form);
+    if (refusal) {
+      await this.codes.spend(code.digest, now);
+      throw refusal;
     }
     try {
       return await transactionRetryingLockConflicts(this.dataSource, async (manager) => {
@@ -113,10 +126,22 @@ export class TokenGrantService {
       });
     } catch (error) {
       if (!(error instanceof AlreadyUsed)) throw error;
-      // A replayed code may be in an attacker's hands: revoke what the first use issued.
+      // A replayed code may be in an attacker's hands: revoke what the first use issued. A
+      // code spent by a refused attempt issued nothing, so nothing is revoked.
       await this.revokeReusedFamily(code.familyId);
       throw OAuthError.invalidGrant('The authorization code has already been used.');
     }
+  }
+
+  /**
+   * Spends the presented code after its redemption was refused before the code was judged
+   * (client authentication). Not after a 429 or a 5xx: such a request was not judged at all,
+   * and the client may retry it.
+   */
+  private async spendAfterRefusal(error: unknown, rawCode: string): Promise<void> {
+    if (!(error instanceof OAuthError) || error.status >= 500 || error.status === 429) return;
+    const digest = codeDigest(rawCode);
+    if (digest !== undefined) await this.codes.spend(digest, new Date());
   }
 
   /**
@@ -125,9 +150,12 @@ export class TokenGrantService {
    * request, without a lock): the just-rotated token, presented again by its own client
    * within the grace, gets another pair of the same grant instead of revoking it.
    */
-  private async refreshToken(client: Client, form: TokenRequestDto): Promise<IssuedTokens> {
-    if (!form.refresh_token) throw OAuthError.invalidRequest('refresh_token is required.');
-    let token = await this.tokenService.findByRawValue(form.refresh_token);
+  private async refreshToken(
+    client: Client,
+    rawToken: string,
+    form: TokenRequestDto,
+  ): Promise<IssuedTokens> {
+    let token = await this.tokenService.findByRawValue(rawToken);
     if (!token || token.type !== 'refresh_token' || token.clientId !== client.id) {
       throw OAuthError.invalidGrant(
         'The refresh token is unknown or was issued to another client.',
@@ -137,7 +165,7 @@ export class TokenGrantService {
       const rotated = await this.rotate(client, token, form);
       if (rotated) return rotated;
       // Another request rotated (or revoked) it since it was read: decide on what it is now.
-      token = await this.tokenService.findByRawValue(form.refresh_token);
+      token = await this.tokenService.findByRawValue(rawToken);
       if (!token) throw OAuthError.invalidGrant('The refresh token has been revoked.');
     }
     if (token.rotated && this.withinReuseGrace(token)) {
@@ -255,15 +283,19 @@ export class TokenGrantService {
     );
   }
 
-  /** A used code or an exchanged refresh token came back: someone holds a copy, so end the grant. */
+  /**
+   * A used code or an exchanged refresh token came back: someone holds a copy, so end the
+   * grant. Counted in the metrics only when it revoked a live token, as every other cause.
+   */
   private async revokeReusedFamily(familyId: string): Promise<void> {
-    this.metrics.revocations.inc({ cause: 'reuse' });
-    await this.tokens.revokeFamily(familyId, new Date());
+    const revoked = await this.tokens.revokeFamily(familyId, new Date());
+    if (revoked > 0) this.metrics.revocations.inc({ cause: 'reuse' });
   }
 
   /** RFC 6749 §4.3, for first-party super clients only (README: API at a glance). */
   private async password(
     client: Client,
+    { username, password }: { username: string; password: string },
     form: TokenRequestDto,
     caller: Caller,
   ): Promise<IssuedTokens> {
@@ -276,13 +308,10 @@ export class TokenGrantService {
         'The password grant is for super clients only.',
       );
     }
-    if (!form.username || form.password === undefined) {
-      throw OAuthError.invalidRequest('username and password are required.');
-    }
-    const user = await this.userAuth.checkPassword(caller, form.username, form.password);
+    const user = await this.userAuth.checkPassword(caller, username, password);
     if (!user) {
       throw OAuthError.invalidGrant('The username or password is wrong.').countsAsFailureOf(
-        form.username,
+        username,
         true,
       );
     }
@@ -321,7 +350,10 @@ export class TokenGrantService {
     return issued;
   }
 
-  /** RFC 6749 §4.4: confidential clients only; no user and no refresh token. */
+  /**
+   * RFC 6749 §4.4: confidential clients only; no user and no refresh token (§4.4.3). The scope
+   * is narrowed to what the client may hold (ScopePolicy.narrowed, as in Kustvakt).
+   */
   private async clientCredentials(client: Client, form: TokenRequestDto): Promise<IssuedTokens> {
     if (client.type !== 'CONFIDENTIAL') {
       throw new OAuthError(
@@ -335,9 +367,89 @@ export class TokenGrantService {
       client,
       userId: null,
       username: null,
-      scopes: this.scopes.grantable(form.scope, client),
+      scopes: this.scopes.narrowed(form.scope, client),
       familyId: this.tokenService.newFamilyId(),
       userAuthenticatedAt: null,
     });
   }
+}
+
+/** A token request whose grant is known and has its required parameters (RFC 6749 §4, §6). */
+type WellFormedRequest =
+  | { grantType: 'authorization_code'; code: string }
+  | { grantType: 'refresh_token'; refreshToken: string }
+  | { grantType: 'password'; username: string; password: string }
+  | { grantType: 'client_credentials' };
+
+/**
+ * The request's shape, checked before client authentication: 400 invalid_request without
+ * grant_type (an empty form included) or without a parameter the grant requires, 400
+ * unsupported_grant_type for a grant this server does not issue (RFC 6749 §5.2). An empty value
+ * is no value (RFC 6749 §3.1; readFormFields has already left it out).
+ */
+function wellFormed(form: TokenRequestDto): WellFormedRequest {
+  switch (form.grant_type) {
+    case undefined:
+      throw OAuthError.invalidRequest('grant_type is required.');
+    case 'authorization_code':
+      if (form.code === undefined) throw OAuthError.invalidRequest('code is required.');
+      return { grantType: form.grant_type, code: form.code };
+    case 'refresh_token':
+      if (form.refresh_token === undefined) {
+        throw OAuthError.invalidRequest('refresh_token is required.');
+      }
+      return { grantType: form.grant_type, refreshToken: form.refresh_token };
+    case 'password':
+      if (form.username === undefined || form.password === undefined) {
+        throw OAuthError.invalidRequest('username and password are required.');
+      }
+      return { grantType: form.grant_type, username: form.username, password: form.password };
+    case 'client_credentials':
+      return { grantType: form.grant_type };
+    default:
+      throw new OAuthError(400, 'unsupported_grant_type', 'The grant_type is not supported.');
+  }
+}
+
+/** The digest a code is stored under, or undefined for a value that is no code of ours. */
+function codeDigest(rawCode: string): string | undefined {
+  return rawCode.startsWith(SECRET_PREFIX.authorizationCode) ? digestSecret(rawCode) : undefined;
+}
+
+/**
+ * Why this authenticated client may not redeem this live code, or undefined when it may: the
+ * code is another client's; the redirect URI is not the one the code is bound to (§4.1.3,
+ * compared in canonical form, as at the authorization endpoint), or is missing when the
+ * authorize request named it; the PKCE verifier does not match (RFC 7636 §4.6), or is sent for
+ * a code issued without a challenge (RFC 9700 §2.1.1: a downgrade attempt).
+ */
+function redemptionRefusal(
+  client: Client,
+  code: AuthorizationCode,
+  form: TokenRequestDto,
+): OAuthError | undefined {
+  if (code.clientId !== client.id) {
+    // The same words as for an unknown code: nothing tells whose code it is.
+    return OAuthError.invalidGrant(
+      'The authorization code is unknown, expired, or was issued to another client.',
+    );
+  }
+  if (code.redirectUriSent && form.redirect_uri === undefined) {
+    return OAuthError.invalidGrant(
+      'redirect_uri is required: the authorization request named one.',
+    );
+  }
+  if (form.redirect_uri !== undefined && !sameRedirectUri(form.redirect_uri, code.redirectUri)) {
+    return OAuthError.invalidGrant('redirect_uri does not match the authorization request.');
+  }
+  if (code.codeChallenge !== null) {
+    if (form.code_verifier === undefined || !verifyS256(form.code_verifier, code.codeChallenge)) {
+      return OAuthError.invalidGrant('The code_verifier does not match the code_challenge.');
+    }
+  } else if (form.code_verifier !== undefined) {
+    return OAuthError.invalidGrant(
+      'A code_verifier was sent but the authorization request had no code_challenge.',
+    );
+  }
+  return undefined;
 }
