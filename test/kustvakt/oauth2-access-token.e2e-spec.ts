@@ -135,7 +135,7 @@ describe('OAuth2AccessTokenTest (Kustvakt)', () => {
     );
     assert.equal(res.status, 401, res.text);
     const node = res.body as { errors: Array<[number, string]> };
-    assert.equal(node.errors[0]?.[0], 2006);
+    assert.equal(node.errors[0]?.[0], 2011); // StatusCodes.INVALID_ACCESS_TOKEN
     assert.equal(node.errors[0]?.[1], 'Access token is invalid');
   });
 

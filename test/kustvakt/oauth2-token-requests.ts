@@ -311,7 +311,7 @@ export async function testSearchWithRevokedAccessToken(
   );
   assert.equal(res.status, 401, res.text);
   const body = res.body as { errors?: Array<[number, string]> };
-  assert.equal(body.errors?.[0]?.[0], 2006);
+  assert.equal(body.errors?.[0]?.[0], 2011); // StatusCodes.INVALID_ACCESS_TOKEN
   assert.equal(body.errors?.[0]?.[1], 'Access token is invalid');
   assert.deepEqual(await introspect(w, token), { active: false });
 }
