@@ -13,6 +13,7 @@ import { UsersService } from '../src/users/users.service';
 import { expectOAuthError } from './support/assertions';
 import {
   authorizeAndExchange,
+  authorizeCode,
   clientBasic,
   createClient,
   createSuperClient,
@@ -156,6 +157,21 @@ describe('plugin marketplace (README: Plugins)', () => {
     assert.ok((await live(bob.id, plugin.client_id)) > 0);
     assert.ok((await live(alice.id, other.client_id)) > 0);
     assert.ok(aliceTokens.access_token && bobTokens.access_token && aliceOther.access_token);
+  });
+
+  it("uninstall also ends the user's pending codes for the plugin: one issued before is refused with invalid_grant after", async () => {
+    const plugin = await permittedPlugin('Code plugin');
+    const session = await login(t, kalamar, alice);
+    const code = await authorizeCode(t, { session, client: plugin });
+    assert.equal((await install(alice, plugin.client_id)).status, 200);
+    assert.equal((await uninstall(alice, plugin.client_id)).status, 200);
+    const redeemed = await t
+      .http()
+      .post('/oauth2/token')
+      .set('Authorization', clientBasic(plugin))
+      .type('form')
+      .send({ grant_type: 'authorization_code', code });
+    expectOAuthError(redeemed, 400, 'invalid_grant');
   });
 
   it('deregistering a plugin, or removing the super client, deletes its installations', async () => {

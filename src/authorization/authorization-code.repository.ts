@@ -52,6 +52,15 @@ export class AuthorizationCodeRepository {
     await manager.getRepository(AuthorizationCode).delete({ userId });
   }
 
+  /** Codes of a user for one client (a plugin the user uninstalls) can no longer be redeemed. */
+  async deleteForUserAndClient(
+    userId: number,
+    clientId: string,
+    manager: EntityManager,
+  ): Promise<void> {
+    await manager.getRepository(AuthorizationCode).delete({ userId, clientId });
+  }
+
   /**
    * Deletes expired codes. A redeemed code is kept until it expires so that a replay inside
    * its lifetime is still recognised and revokes what the first redemption issued.

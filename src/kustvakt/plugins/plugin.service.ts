@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { AuthorizationCodeRepository } from '../../authorization/authorization-code.repository';
 import { type Client, clientIsPermitted } from '../../clients/client.entity';
 import { ClientRepository, couldBeClientId } from '../../clients/client.repository';
 import { ClientsService, type ClientInfo } from '../../clients/clients.service';
@@ -38,6 +39,7 @@ export class PluginService {
     private readonly clientsService: ClientsService,
     private readonly installed: InstalledPluginRepository,
     private readonly tokens: TokenRepository,
+    private readonly codes: AuthorizationCodeRepository,
     private readonly metrics: MetricsService,
     private readonly dataSource: DataSource,
   ) {}
@@ -95,7 +97,9 @@ export class PluginService {
 
   /**
    * Uninstalls the plugin and revokes every token of the user for it, in one transaction
-   * (Kustvakt: uninstallPlugin, then revokeAllClientTokensForUser). Not installed: 404.
+   * (Kustvakt: uninstallPlugin, then revokeAllClientTokensForUser). The user's pending codes
+   * for it go too, or one issued a moment before would still buy a token after (Kustvakt
+   * leaves them). Not installed: 404.
    */
   async uninstall(
     superClientId: string,
@@ -112,6 +116,7 @@ export class PluginService {
           KUSTVAKT_STATUS.NO_RESOURCE_FOUND,
         );
       }
+      await this.codes.deleteForUserAndClient(userId, id, manager);
       return this.tokens.revokeForUserAndClient(userId, id, new Date(), manager);
     });
     if (revoked > 0) this.metrics.revocations.inc({ cause: 'super_client' });
