@@ -35,11 +35,8 @@ export class AuthorizationCodeRepository {
    * is refused. A concurrent redemption and this call are settled by the row: whichever
    * updates it first wins, and the other changes nothing. True when this call spent it.
    */
-  async spend(digest: string, now: Date): Promise<boolean> {
-    const result = await retryOnLockConflict(() =>
-      this.codes.update({ digest, redeemedAt: IsNull() }, { redeemedAt: now }),
-    );
-    return (result.affected ?? 0) > 0;
+  spend(digest: string, now: Date): Promise<boolean> {
+    return retryOnLockConflict(() => this.markRedeemed(digest, now, this.codes.manager));
   }
 
   /** Codes of a client that is being deregistered can no longer be redeemed. */

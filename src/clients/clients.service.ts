@@ -8,7 +8,7 @@ import { transactionRetryingLockConflicts } from '../database/lock-conflicts';
 import { KUSTVAKT_STATUS } from '../kustvakt/kustvakt-errors';
 import { InstalledPluginRepository } from '../kustvakt/plugins/installed-plugin.repository';
 import { TokenRepository } from '../tokens/token.repository';
-import { Client, clientIsPermitted, type ClientType } from './client.entity';
+import { Client, clientIsPermitted, clientIsPlugin, type ClientType } from './client.entity';
 import { ClientRepository } from './client.repository';
 import { registrableRedirectUri } from './redirect-uri';
 
@@ -321,7 +321,7 @@ export class ClientsService {
     if (value && client.type !== 'CONFIDENTIAL') {
       throw OAuthError.invalidRequest(CONFIDENTIAL_ONLY[flag]);
     }
-    if (value && flag === 'permitted' && client.source === null) {
+    if (value && flag === 'permitted' && !clientIsPlugin(client)) {
       throw OAuthError.invalidRequest(
         'Only plugins (clients registered with a source) need to be permitted.',
       );
