@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DataSource, type MigrationInterface } from 'typeorm';
-import { parseDatabaseUrl } from '../src/config/app-config';
-import { resolveDataSourceOptions } from '../src/database/data-source-options';
-import { freshDatabaseUrl } from './support/test-app';
+import type { DataSource } from 'typeorm';
+import { databaseBeforeMigration } from './support/migrations';
 
 interface UserRow {
   id: number;
@@ -38,36 +33,19 @@ describe('the DirectoryUsers migration keeps every user, and every id used', () 
     );
 
   before(async () => {
-    const fresh = await freshDatabaseUrl();
-    drop = fresh.drop;
-    const url =
-      fresh.url === 'sqlite::memory:'
-        ? `sqlite:${join(mkdtempSync(join(tmpdir(), 'tokenvakt-migration-')), 'db.sqlite')}`
-        : fresh.url;
-    const options = await resolveDataSourceOptions(parseDatabaseUrl(url), 0);
-    const migrations = options.migrations as Array<new () => MigrationInterface>;
-    const index = migrations.findIndex((m) => m.name.startsWith('DirectoryUsers'));
-    assert.ok(index > 0);
-    migrationName = migrations[index]?.name ?? '';
-
-    const previous = new DataSource({ ...options, migrations: migrations.slice(0, index) });
-    await previous.initialize();
-    await previous.runMigrations();
-    dataSource = previous;
+    const database = await databaseBeforeMigration('DirectoryUsers');
+    drop = database.drop;
+    migrationName = database.pending[0] ?? '';
+    dataSource = database.previous;
     await insertUser('alice', 'scrypt$alice');
     await insertUser('bob', 'scrypt$bob');
     await insertUser('carol', 'scrypt$carol');
     // carol was removed: her id, the highest given, must never come back.
     await dataSource.query('DELETE FROM `users` WHERE `username` = ?', ['carol']);
-    await previous.destroy();
 
-    dataSource = new DataSource({ ...options, migrations: migrations.slice(0, index + 1) });
-    await dataSource.initialize();
-    const applied = await dataSource.runMigrations();
-    assert.deepEqual(
-      applied.map((m) => m.name),
-      [migrationName],
-    );
+    const upgraded = await database.upgrade('one');
+    dataSource = upgraded.dataSource;
+    assert.deepEqual(upgraded.applied, [migrationName]);
   });
   after(async () => {
     if (dataSource?.isInitialized) await dataSource.destroy();

@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DataSource, type MigrationInterface } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { ClientsService } from '../src/clients/clients.service';
-import { parseDatabaseUrl } from '../src/config/app-config';
-import { resolveDataSourceOptions } from '../src/database/data-source-options';
 import { InstalledPlugin } from '../src/kustvakt/plugins/installed-plugin.entity';
 import { Token } from '../src/tokens/token.entity';
 import { UsersService } from '../src/users/users.service';
@@ -23,7 +18,8 @@ import {
   type TestClient,
   type TestUser,
 } from './support/factories';
-import { basicAuth, freshDatabaseUrl, startTestApp, type TestApp } from './support/test-app';
+import { basicAuth, startTestApp, type TestApp } from './support/test-app';
+import { databaseBeforeMigration } from './support/migrations';
 
 const SOURCE = { name: 'Export', embed: [{ panel: 'match', title: 'Export' }] };
 
@@ -292,19 +288,9 @@ describe('the PluginMarketplace migration keeps every client; only plugins wait 
   let drop: () => Promise<void>;
 
   before(async () => {
-    const fresh = await freshDatabaseUrl();
-    drop = fresh.drop;
-    const url =
-      fresh.url === 'sqlite::memory:'
-        ? `sqlite:${join(mkdtempSync(join(tmpdir(), 'tokenvakt-migration-')), 'db.sqlite')}`
-        : fresh.url;
-    const options = await resolveDataSourceOptions(parseDatabaseUrl(url), 0);
-    const migrations = options.migrations as Array<new () => MigrationInterface>;
-    const index = migrations.findIndex((m) => m.name.startsWith('PluginMarketplace'));
-    assert.ok(index > 0);
-    const previous = new DataSource({ ...options, migrations: migrations.slice(0, index) });
-    await previous.initialize();
-    await previous.runMigrations();
+    const database = await databaseBeforeMigration('PluginMarketplace');
+    drop = database.drop;
+    const previous = database.previous;
     const insert = (id: string, source: string | null) =>
       previous.query(
         'INSERT INTO `clients` (`id`, `name`, `type`, `is_super`, `is_admin`, `may_introspect`, ' +
@@ -313,11 +299,9 @@ describe('the PluginMarketplace migration keeps every client; only plugins wait 
       );
     await insert('web', null);
     await insert('plugin', '{"name":"Export"}');
-    await previous.destroy();
-    dataSource = new DataSource({ ...options, migrations: migrations.slice(0, index + 1) });
-    await dataSource.initialize();
-    const applied = await dataSource.runMigrations();
-    assert.ok(applied.some((m) => m.name.startsWith('PluginMarketplace')));
+    const upgraded = await database.upgrade('one');
+    dataSource = upgraded.dataSource;
+    assert.ok(upgraded.applied.some((name) => name.startsWith('PluginMarketplace')));
   });
   after(async () => {
     if (dataSource?.isInitialized) await dataSource.destroy();

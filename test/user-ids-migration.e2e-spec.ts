@@ -1,16 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DataSource, type MigrationInterface } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { digestSecret, generateSecret, SECRET_PREFIX } from '../src/auth/secrets';
 import { AuthorizationCode } from '../src/authorization/authorization-code.entity';
 import { Client } from '../src/clients/client.entity';
-import { parseDatabaseUrl } from '../src/config/app-config';
-import { resolveDataSourceOptions } from '../src/database/data-source-options';
 import { Token } from '../src/tokens/token.entity';
-import { bearer, freshDatabaseUrl, startTestApp, type TestApp } from './support/test-app';
+import { bearer, startTestApp, type TestApp } from './support/test-app';
+import { databaseBeforeMigration } from './support/migrations';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -43,33 +39,17 @@ describe('the UserIds migration carries rows of the name-based schema over', () 
   };
 
   before(async () => {
-    const fresh = await freshDatabaseUrl();
-    url =
-      fresh.url === 'sqlite::memory:'
-        ? `sqlite:${join(mkdtempSync(join(tmpdir(), 'tokenvakt-migration-')), 'db.sqlite')}`
-        : fresh.url;
-    drop = fresh.drop;
-    const options = await resolveDataSourceOptions(parseDatabaseUrl(url), 0);
-    const migrations = options.migrations as Array<new () => MigrationInterface>;
-    const userIds = migrations.findIndex((m) => m.name.startsWith('UserIds'));
-    assert.ok(userIds > 0);
+    const database = await databaseBeforeMigration('UserIds');
+    url = database.url;
+    drop = database.drop;
+    await seedNameBasedRows(database.previous);
 
-    const previous = new DataSource({ ...options, migrations: migrations.slice(0, userIds) });
-    await previous.initialize();
-    await previous.runMigrations();
-    await seedNameBasedRows(previous);
-    await previous.destroy();
-
-    dataSource = new DataSource(options);
-    await dataSource.initialize();
     migratedFrom = Date.now();
-    const applied = await dataSource.runMigrations();
+    const upgraded = await database.upgrade('all');
     migratedUntil = Date.now();
+    dataSource = upgraded.dataSource;
     // UserIds, then every later migration, as an upgrade applies them.
-    assert.deepEqual(
-      applied.map((m) => m.name),
-      migrations.slice(userIds).map((m) => m.name),
-    );
+    assert.deepEqual(upgraded.applied, database.pending);
   });
   after(async () => {
     if (dataSource?.isInitialized) await dataSource.destroy();

@@ -4,14 +4,16 @@ import { ClientsService } from '../../src/clients/clients.service';
 import { basicAuth } from '../support/test-app';
 import { type KustvaktWorld, startKustvaktWorld } from './kustvakt-fixture';
 import {
-  addSearchBackend,
-  assertSearchRefusesRevokedToken,
   deregisterClient,
   registerConfidentialClient,
   requestAuthorizationCode,
   retrieveClientInfo,
-  searchWithAccessToken,
 } from './oauth2-client-helpers';
+import {
+  addResourceServer,
+  testSearchWithOAuth2Token,
+  testSearchWithRevokedAccessToken,
+} from './oauth2-token-requests';
 
 /**
  * Kustvakt's OAuth2AdminControllerTest (KorAP/Kustvakt, src/test/java/de/ids_mannheim/korap/
@@ -26,7 +28,7 @@ describe('OAuth2AdminControllerTest (Kustvakt)', () => {
 
   before(async () => {
     w = await startKustvaktWorld();
-    await addSearchBackend(w);
+    await addResourceServer(w);
   });
   after(() => w.close());
 
@@ -87,13 +89,12 @@ describe('OAuth2AdminControllerTest (Kustvakt)', () => {
     // Kustvakt's "list vc" step (scope vc_info not authorized) has no counterpart: tokenvakt
     // serves no virtual corpora, and the token's scope is unchanged (search below).
     // search
-    const response = await searchWithAccessToken(w, accessToken);
-    assert.equal(response.status, 200);
+    await testSearchWithOAuth2Token(w, accessToken);
   }
 
   async function testAccessTokenAfterDegradingSuperClient(clientId: string, accessToken: string) {
     const node = await retrieveClientInfo(w, clientId, username);
     assert.equal(node.isSuper, undefined);
-    await assertSearchRefusesRevokedToken(w, accessToken);
+    await testSearchWithRevokedAccessToken(w, accessToken);
   }
 });

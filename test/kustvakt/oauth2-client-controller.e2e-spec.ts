@@ -3,9 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { bearer } from '../support/test-app';
 import { KUSTVAKT, type KustvaktWorld, startKustvaktWorld } from './kustvakt-fixture';
 import {
-  addSearchBackend,
   assertRevokedRefreshTokenRefused,
-  assertSearchRefusesRevokedToken,
   createOAuth2ClientJson,
   deregister,
   deregisterClient,
@@ -19,8 +17,12 @@ import {
   requestTokenWithPassword,
   retrieveClientInfo,
   revokeAllViaSuperClient,
-  searchWithAccessToken,
 } from './oauth2-client-helpers';
+import {
+  addResourceServer,
+  testSearchWithOAuth2Token,
+  testSearchWithRevokedAccessToken,
+} from './oauth2-token-requests';
 
 /**
  * Kustvakt's OAuth2ClientControllerTest (KorAP/Kustvakt, src/test/java/de/ids_mannheim/korap/
@@ -44,7 +46,7 @@ describe('OAuth2ClientControllerTest (Kustvakt)', () => {
 
   before(async () => {
     w = await startKustvaktWorld({ PKCE_REQUIRED: 'none' });
-    await addSearchBackend(w);
+    await addResourceServer(w);
   });
   after(() => w.close());
 
@@ -368,7 +370,7 @@ describe('OAuth2ClientControllerTest (Kustvakt)', () => {
     );
     assert.equal(response.status, 200, response.text);
     const accessToken = (response.body as { access_token: string }).access_token;
-    assert.equal((await searchWithAccessToken(w, accessToken)).status, 200);
+    await testSearchWithOAuth2Token(w, accessToken);
     code = await requestAuthorizationCode(w, clientId, userAuthHeader, redirectUri, 'search');
     await testDeregisterPublicClient(clientId, username);
     response = await requestTokenWithAuthorizationCodeAndForm(
@@ -380,7 +382,7 @@ describe('OAuth2ClientControllerTest (Kustvakt)', () => {
     );
     assert.equal(response.status, 401);
     assert.equal((response.body as { error: string }).error, 'invalid_client');
-    await assertSearchRefusesRevokedToken(w, accessToken);
+    await testSearchWithRevokedAccessToken(w, accessToken);
   }
 
   async function testDeregisterPublicClientMissingUserAuthentication(
@@ -591,10 +593,10 @@ describe('OAuth2ClientControllerTest (Kustvakt)', () => {
     accessToken: string,
   ): Promise<void> {
     // check token before revoking
-    assert.equal((await searchWithAccessToken(w, accessToken)).status, 200);
+    await testSearchWithOAuth2Token(w, accessToken);
     const response = await revokeAllViaSuperClient(w, clientId, userAuthHeader);
     assert.equal(response.status, 200, response.text);
     assert.equal(response.text, '');
-    await assertSearchRefusesRevokedToken(w, accessToken);
+    await testSearchWithRevokedAccessToken(w, accessToken);
   }
 });

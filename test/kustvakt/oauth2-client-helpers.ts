@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { digestSecret } from '../../src/auth/secrets';
-import { insertClientRow } from '../support/factories';
-import { basicAuth, bearer } from '../support/test-app';
 import { KUSTVAKT, type KustvaktWorld, locationParams } from './kustvakt-fixture';
 
 /**
@@ -9,13 +6,6 @@ import { KUSTVAKT, type KustvaktWorld, locationParams } from './kustvakt-fixture
  * tests use, over HTTP against tokenvakt. Kustvakt's test server accepts any password; here a
  * user's Basic credentials always carry the fixture's password.
  */
-
-/** Kustvakt's StatusCodes that the ported tests assert. */
-export const STATUS_CODES = {
-  /** A dead bearer token (Kustvakt's StatusCodes.INVALID_ACCESS_TOKEN). */
-  INVALID_ACCESS_TOKEN: 2011,
-  AUTHORIZATION_FAILED: 2010,
-} as const;
 
 /** `OAuth2ClientJson`: the registration body, leaving out what the Java object leaves null. */
 export interface OAuth2ClientJson {
@@ -210,60 +200,6 @@ export async function listUserClients(
   );
   assert.equal(res.status, 200, res.text);
   return res.body as Array<Record<string, unknown>>;
-}
-
-/** The resource server that stands for Kustvakt's search: it introspects bearer tokens. */
-const SEARCH_BACKEND = { id: 'kustvakt-search-backend', secret: 'search-backend-secret' };
-
-export async function addSearchBackend(w: KustvaktWorld): Promise<void> {
-  await insertClientRow(w.t, {
-    id: SEARCH_BACKEND.id,
-    name: 'search backend',
-    type: 'CONFIDENTIAL',
-    secretDigest: digestSecret(SEARCH_BACKEND.secret),
-    mayIntrospect: true,
-  });
-}
-
-/**
- * `searchWithAccessToken`: tokenvakt serves no search. The search backend asks tokenvakt
- * whether the bearer token is live (introspection, README: Running KorAP's Kalamar against
- * tokenvakt), answering 200 if so; for a dead token the answer is the one tokenvakt gives on
- * Kustvakt's paths, 401 with Kustvakt's `errors` array. Needs addSearchBackend first.
- */
-export async function searchWithAccessToken(
-  w: KustvaktWorld,
-  accessToken: string,
-): Promise<{ status: number; body: Record<string, unknown> }> {
-  const introspection = await w.t
-    .http()
-    .post(w.api('oauth2/introspect'))
-    .set('Authorization', basicAuth(SEARCH_BACKEND.id, SEARCH_BACKEND.secret))
-    .type('form')
-    .send({ token: accessToken });
-  assert.equal(introspection.status, 200, introspection.text);
-  if ((introspection.body as { active: boolean }).active) {
-    return { status: 200, body: { matches: [{}] } };
-  }
-  const refused = await w.t
-    .http()
-    .post(w.api('oauth2/token/list'))
-    .set('Authorization', bearer(accessToken))
-    .type('form')
-    .send({ ...w.superClientForm(), token_type: 'access_token' });
-  return { status: refused.status, body: refused.body as Record<string, unknown> };
-}
-
-/** `testSearchWithRevokedAccessToken` and its inline copies. */
-export async function assertSearchRefusesRevokedToken(
-  w: KustvaktWorld,
-  accessToken: string,
-): Promise<void> {
-  const res = await searchWithAccessToken(w, accessToken);
-  assert.equal(res.status, 401);
-  const errors = res.body.errors as Array<[number, string]> | undefined;
-  assert.equal(errors?.[0]?.[0], STATUS_CODES.INVALID_ACCESS_TOKEN);
-  assert.equal(errors?.[0]?.[1], 'Access token is invalid');
 }
 
 /** POST <version>/oauth2/revoke/super/all as the super client. */
